@@ -1,0 +1,429 @@
+package io.kvorum.server.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Turns etcd's command line and {@code ETCD_*} environment into a checked {@link ServerConfig}.
+ *
+ * <p>Syntax is Go's {@code flag} package, which etcd uses: {@code -name x}, {@code --name x},
+ * {@code --name=x}; a boolean flag alone means true. Every flag {@code --foo-bar} may instead
+ * come from {@code ETCD_FOO_BAR}; a flag on the command line wins over the variable (and the
+ * shadowing is reported as a warning, as etcd does).
+ *
+ * <p>Flags etcd has but kvorum does not implement are accepted and reported in {@link
+ * ServerConfig#warnings()} so an etcd script keeps running; TLS flags and {@code https} URLs are
+ * refused, because silently serving plaintext where TLS was asked for would be worse than
+ * stopping.
+ *
+ * <p>Every problem is a {@link ConfigException} whose message is the one line the user sees.
+ */
+public final class FlagParser {
+
+  /** The defaults etcd uses; the data dir defaults to {@code <name>.etcd}. */
+  static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
+
+  private static final long MAX_QUOTA_WARN_BYTES = 8L * 1024 * 1024 * 1024;
+
+  private enum Kind {
+    STRING,
+    BOOL
+  }
+
+  private record Flag(String name, Kind kind, String defaultValue, String help) {}
+
+  private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
+
+  /** Flags of etcd that kvorum accepts and ignores with a warning. */
+  private static final Map<String, Kind> IGNORED = new TreeMap<>();
+
+  /** TLS flags: refused, see the class comment. */
+  private static final Set<String> TLS_FLAGS =
+      Set.of(
+          "cert-file",
+          "key-file",
+          "trusted-ca-file",
+          "client-cert-auth",
+          "auto-tls",
+          "peer-cert-file",
+          "peer-key-file",
+          "peer-trusted-ca-file",
+          "peer-client-cert-auth",
+          "peer-auto-tls");
+
+  static {
+    flag("name", "default", "Human-readable name for this member.");
+    flag("data-dir", "", "Path to the data directory (default: <name>.etcd).");
+    flag("listen-client-urls", "http://localhost:2379", "URLs to listen on for client traffic.");
+    flag("advertise-client-urls", "http://localhost:2379", "Client URLs to advertise to the rest of the cluster.");
+    flag("listen-peer-urls", "http://localhost:2380", "URLs to listen on for peer traffic.");
+    flag("initial-advertise-peer-urls", "http://localhost:2380", "This member's peer URLs to advertise to the rest of the cluster.");
+    flag("initial-cluster", "", "Initial cluster configuration for bootstrapping, name=peerURL,... (default: <name>=<initial-advertise-peer-urls>).");
+    flag("initial-cluster-token", "etcd-cluster", "Initial cluster token for the cluster during bootstrap.");
+    flag("initial-cluster-state", "new", "Initial cluster state: 'new' or 'existing'.");
+    flag("logger", "zap", "Logger: 'zap' (structured JSON lines; 'capnslog' is accepted and means zap).");
+    flag("log-outputs", "default", "Where to write logs: 'default' (stderr), 'stderr', 'stdout' or file paths, comma-separated.");
+    flag("log-level", "info", "Log level: debug, info, warn, error.");
+    flag("quota-backend-bytes", "0", "Raise the NOSPACE alarm when the backend exceeds this many bytes (0: 2 GiB).");
+    flag("snapshot-count", "100000", "Applied entries between two snapshots (and WAL compactions).");
+    flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval.");
+    flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout.");
+    flag("max-request-bytes", "1572864", "Maximum client request size in bytes the server will accept.");
+
+    for (String name :
+        List.of(
+            "auto-compaction-retention",
+            "auto-compaction-mode",
+            "max-snapshots",
+            "max-wals",
+            "metrics",
+            "listen-metrics-urls",
+            "grpc-keepalive-min-time",
+            "grpc-keepalive-interval",
+            "grpc-keepalive-timeout",
+            "cors",
+            "host-whitelist",
+            "backend-batch-interval",
+            "backend-batch-limit",
+            "max-txn-ops",
+            "wal-dir",
+            "discovery-srv",
+            "proxy",
+            "experimental-backend-bbolt-freelist-type",
+            "experimental-compaction-batch-limit",
+            "experimental-peer-skip-client-san-verification",
+            "log-package-levels",
+            "log-output")) {
+      IGNORED.put(name, Kind.STRING);
+    }
+    for (String name :
+        List.of(
+            "enable-v2",
+            "strict-reconfig-check",
+            "enable-pprof",
+            "pre-vote",
+            "enable-grpc-gateway",
+            "experimental-initial-corrupt-check",
+            "experimental-enable-v2v3",
+            "debug")) {
+      IGNORED.put(name, Kind.BOOL);
+    }
+  }
+
+  private static void flag(String name, String defaultValue, String help) {
+    FLAGS.put(name, new Flag(name, Kind.STRING, defaultValue, help));
+  }
+
+  private FlagParser() {}
+
+  /** The environment variable etcd reads for a flag: {@code initial-cluster} → {@code ETCD_INITIAL_CLUSTER}. */
+  public static String envName(String flag) {
+    return "ETCD_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  /** The usage text for {@code --help}. */
+  public static String usage() {
+    StringBuilder out = new StringBuilder();
+    out.append("Usage: kvorum [flags]\n")
+        .append("       kvorum snapshot save|restore|status ...\n")
+        .append("       kvorum version\n\nFlags (each also read from ETCD_<FLAG> in the environment):\n");
+    for (Flag f : FLAGS.values()) {
+      out.append(String.format("  --%-30s %s%n", f.name(), f.help()));
+      if (!f.defaultValue().isEmpty()) {
+        out.append(String.format("  %-32s (default \"%s\")%n", "", f.defaultValue()));
+      }
+    }
+    out.append("\nAccepted for compatibility with etcd and ignored: --")
+        .append(String.join(", --", IGNORED.keySet()))
+        .append('\n');
+    return out.toString();
+  }
+
+  /** Whether the command line asks for help ({@code -h}, {@code --help}). */
+  public static boolean wantsHelp(String[] args) {
+    for (String arg : args) {
+      if (arg.equals("-h") || arg.equals("--help") || arg.equals("-help")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public static ServerConfig parse(String[] args, Map<String, String> env) {
+    List<String> warnings = new ArrayList<>();
+    Map<String, String> values = new LinkedHashMap<>();
+    Set<String> fromCommandLine = new HashSet<>();
+
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
+        throw new ConfigException(
+            "unexpected argument '" + arg + "': flags look like --name=value (run 'kvorum --help')");
+      }
+      String body = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+      String name = body;
+      String value = null;
+      int eq = body.indexOf('=');
+      if (eq >= 0) {
+        name = body.substring(0, eq);
+        value = body.substring(eq + 1);
+      }
+      Kind kind = kindOf(name);
+      if (kind == Kind.BOOL) {
+        value = value == null ? "true" : value;
+      } else if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new ConfigException("flag needs an argument: --" + name);
+        }
+        value = args[++i];
+      }
+      if (!fromCommandLine.add(name) && FLAGS.containsKey(name)) {
+        throw new ConfigException("flag --" + name + " given twice; give it once");
+      }
+      values.put(name, value);
+    }
+
+    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+      String var = e.getKey();
+      if (!var.startsWith("ETCD_") || var.startsWith("ETCDCTL_")) {
+        continue;
+      }
+      String name = var.substring(5).toLowerCase(Locale.ROOT).replace('_', '-');
+      if (!FLAGS.containsKey(name) && !IGNORED.containsKey(name) && !TLS_FLAGS.contains(name)) {
+        warnings.add("unrecognized environment variable " + var);
+        continue;
+      }
+      if (fromCommandLine.contains(name)) {
+        warnings.add("environment variable " + var + " is shadowed by the flag --" + name);
+        continue;
+      }
+      values.put(name, e.getValue());
+    }
+
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      if (TLS_FLAGS.contains(e.getKey()) && !e.getValue().isEmpty() && !e.getValue().equals("false")) {
+        throw new ConfigException(
+            "--" + e.getKey() + ": TLS is not supported by kvorum yet; remove the TLS flags and use http:// URLs");
+      }
+      if (IGNORED.containsKey(e.getKey())) {
+        warnings.add("flag --" + e.getKey() + " is accepted for compatibility with etcd and ignored");
+      }
+    }
+    return build(values, warnings);
+  }
+
+  private static Kind kindOf(String name) {
+    if (FLAGS.containsKey(name)) {
+      return FLAGS.get(name).kind();
+    }
+    if (IGNORED.containsKey(name)) {
+      return IGNORED.get(name);
+    }
+    if (TLS_FLAGS.contains(name)) {
+      return name.endsWith("auth") || name.endsWith("auto-tls") ? Kind.BOOL : Kind.STRING;
+    }
+    throw new ConfigException("unknown flag: --" + name + " (run 'kvorum --help' for the flags kvorum knows)");
+  }
+
+  private static ServerConfig build(Map<String, String> values, List<String> warnings) {
+    String name = get(values, "name");
+    if (name.isBlank()) {
+      throw new ConfigException("--name must not be empty");
+    }
+    String dataDir = get(values, "data-dir");
+    if (dataDir.isEmpty()) {
+      dataDir = name + ".etcd";
+    }
+    List<URI> listenClient = urls(values, "listen-client-urls");
+    List<URI> advertiseClient = urls(values, "advertise-client-urls");
+    List<URI> listenPeer = urls(values, "listen-peer-urls");
+    List<URI> advertisePeer = urls(values, "initial-advertise-peer-urls");
+
+    String clusterFlag = get(values, "initial-cluster");
+    if (clusterFlag.isEmpty()) {
+      List<String> own = new ArrayList<>();
+      advertisePeer.forEach(u -> own.add(name + "=" + u));
+      clusterFlag = String.join(",", own);
+    }
+    Map<String, List<URI>> cluster = parseInitialCluster(clusterFlag);
+
+    ServerConfig.ClusterState state =
+        switch (get(values, "initial-cluster-state")) {
+          case "new" -> ServerConfig.ClusterState.NEW;
+          case "existing" -> ServerConfig.ClusterState.EXISTING;
+          default ->
+              throw new ConfigException(
+                  "--initial-cluster-state must be 'new' or 'existing', got '"
+                      + get(values, "initial-cluster-state")
+                      + "'");
+        };
+    checkOwnEntry(name, cluster, advertisePeer);
+
+    String token = get(values, "initial-cluster-token");
+    if (token.isEmpty()) {
+      throw new ConfigException("--initial-cluster-token must not be empty");
+    }
+
+    String logger = get(values, "logger");
+    if (logger.equals("capnslog")) {
+      warnings.add("--logger=capnslog is deprecated in etcd 3.5; kvorum writes zap-style JSON lines");
+    } else if (!logger.equals("zap")) {
+      throw new ConfigException("--logger must be 'zap', got '" + logger + "'");
+    }
+    List<String> outputs = new ArrayList<>();
+    for (String out : get(values, "log-outputs").split(",")) {
+      String o = out.trim();
+      if (o.isEmpty()) {
+        throw new ConfigException("--log-outputs has an empty entry: give stderr, stdout or file paths separated by commas");
+      }
+      outputs.add(o.equals("default") ? "stderr" : o);
+    }
+    String level = get(values, "log-level").toLowerCase(Locale.ROOT);
+    if (!Set.of("debug", "info", "warn", "error", "panic", "fatal").contains(level)) {
+      throw new ConfigException("--log-level must be one of debug, info, warn, error; got '" + level + "'");
+    }
+
+    long quota = longValue(values, "quota-backend-bytes", 0);
+    if (quota == 0) {
+      quota = DEFAULT_QUOTA_BYTES;
+    } else if (quota > MAX_QUOTA_WARN_BYTES) {
+      warnings.add("--quota-backend-bytes " + quota + " exceeds the suggested maximum of 8 GiB");
+    }
+    long snapshotCount = longValue(values, "snapshot-count", 1);
+    long heartbeat = longValue(values, "heartbeat-interval", 1);
+    long election = longValue(values, "election-timeout", 1);
+    if (election < 5 * heartbeat) {
+      throw new ConfigException(
+          "--election-timeout["
+              + election
+              + "ms] should be at least 5 times --heartbeat-interval["
+              + heartbeat
+              + "ms]");
+    }
+    if (election > 50_000) {
+      throw new ConfigException("--election-timeout[" + election + "ms] is too long, and should be set less than 50000ms");
+    }
+    long maxRequest = longValue(values, "max-request-bytes", 1);
+    if (maxRequest > Integer.MAX_VALUE) {
+      throw new ConfigException("--max-request-bytes must be below 2 GiB, got " + maxRequest);
+    }
+
+    return new ServerConfig(
+        name,
+        Path.of(dataDir),
+        listenClient,
+        advertiseClient,
+        listenPeer,
+        advertisePeer,
+        cluster,
+        token,
+        state,
+        level.equals("panic") || level.equals("fatal") ? "error" : level,
+        List.copyOf(outputs),
+        quota,
+        snapshotCount,
+        Duration.ofMillis(heartbeat),
+        Duration.ofMillis(election),
+        (int) maxRequest,
+        List.copyOf(warnings));
+  }
+
+  private static String get(Map<String, String> values, String flag) {
+    String v = values.get(flag);
+    return v != null ? v.trim() : FLAGS.get(flag).defaultValue();
+  }
+
+  private static long longValue(Map<String, String> values, String flag, long min) {
+    String raw = get(values, flag);
+    long v;
+    try {
+      v = Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      throw new ConfigException("--" + flag + " must be a whole number, got '" + raw + "'");
+    }
+    if (v < min) {
+      throw new ConfigException("--" + flag + " must be at least " + min + ", got " + v);
+    }
+    return v;
+  }
+
+  private static List<URI> urls(Map<String, String> values, String flag) {
+    List<URI> out = new ArrayList<>();
+    for (String raw : get(values, flag).split(",")) {
+      out.add(url("--" + flag, raw.trim()));
+    }
+    return List.copyOf(out);
+  }
+
+  /** One http URL with host and port, e.g. {@code http://127.0.0.1:2380}. */
+  static URI url(String where, String raw) {
+    URI uri;
+    try {
+      uri = new URI(raw);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(where + ": '" + raw + "' is not a URL (expected http://host:port)");
+    }
+    if ("https".equals(uri.getScheme()) || "unixs".equals(uri.getScheme())) {
+      throw new ConfigException(where + ": '" + raw + "': TLS is not supported by kvorum yet; use http://");
+    }
+    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+      throw new ConfigException(where + ": '" + raw + "' is not a URL of the form http://host:port");
+    }
+    String path = uri.getPath();
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      throw new ConfigException(where + ": '" + raw + "' must not have a path");
+    }
+    return URI.create("http://" + uri.getHost() + ":" + uri.getPort());
+  }
+
+  /** {@code s1=http://a:2380,s1=http://b:2380,s2=...}: a name may repeat to list several URLs. */
+  static Map<String, List<URI>> parseInitialCluster(String raw) {
+    Map<String, List<URI>> cluster = new LinkedHashMap<>();
+    Set<URI> seen = new HashSet<>();
+    for (String entry : raw.split(",")) {
+      String e = entry.trim();
+      int eq = e.indexOf('=');
+      if (eq <= 0 || eq == e.length() - 1) {
+        throw new ConfigException(
+            "--initial-cluster: entry '" + e + "' is not name=http://host:port");
+      }
+      URI u = url("--initial-cluster", e.substring(eq + 1).trim());
+      if (!seen.add(u)) {
+        throw new ConfigException("--initial-cluster has duplicate url " + u);
+      }
+      cluster.computeIfAbsent(e.substring(0, eq).trim(), k -> new ArrayList<>()).add(u);
+    }
+    Map<String, List<URI>> frozen = new LinkedHashMap<>();
+    cluster.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+    return java.util.Collections.unmodifiableMap(frozen);
+  }
+
+  private static void checkOwnEntry(String name, Map<String, List<URI>> cluster, List<URI> advertise) {
+    List<URI> own = cluster.get(name);
+    if (own == null) {
+      throw new ConfigException(
+          "couldn't find local name \"" + name + "\" in the initial cluster configuration (--initial-cluster " + cluster.keySet() + ")");
+    }
+    if (!new LinkedHashSet<>(own).equals(new LinkedHashSet<>(advertise))) {
+      throw new ConfigException(
+          "--initial-cluster has "
+              + name
+              + "="
+              + own
+              + " but --initial-advertise-peer-urls is "
+              + advertise
+              + "; they must name the same URLs");
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.kvorum.server.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a member starts from, after flags, {@code ETCD_*} variables and defaults were
+ * merged and checked by {@link FlagParser}. Values are etcd's, so an etcd deployment script
+ * runs kvorum unchanged.
+ *
+ * @param initialCluster member name to its peer URLs, in flag order, e.g. {@code
+ *     s1=http://127.0.0.1:2380,s2=http://127.0.0.1:22380} gives {@code {s1=[...2380],
+ *     s2=[...22380]}}
+ * @param logOutputs {@code stderr}, {@code stdout} or file paths
+ * @param quotaBackendBytes the backend size above which the NOSPACE alarm is raised
+ * @param warnings flags accepted for compatibility but not implemented; logged at start
+ */
+public record ServerConfig(
+    String name,
+    Path dataDir,
+    List<URI> listenClientUrls,
+    List<URI> advertiseClientUrls,
+    List<URI> listenPeerUrls,
+    List<URI> initialAdvertisePeerUrls,
+    Map<String, List<URI>> initialCluster,
+    String initialClusterToken,
+    ClusterState initialClusterState,
+    String logLevel,
+    List<String> logOutputs,
+    long quotaBackendBytes,
+    long snapshotCount,
+    Duration heartbeatInterval,
+    Duration electionTimeout,
+    int maxRequestBytes,
+    List<String> warnings) {
+
+  /** {@code --initial-cluster-state}: bootstrap a new cluster or join an existing one. */
+  public enum ClusterState {
+    NEW,
+    EXISTING
+  }
+
+  /** Raft ticks per election timeout: etcd's {@code election-timeout / heartbeat-interval}. */
+  public int electionTicks() {
+    return (int) (electionTimeout.toMillis() / heartbeatInterval.toMillis());
+  }
+
+  /** Where this member's own files live: {@code <data-dir>/member}, as in etcd. */
+  public Path memberDir() {
+    return dataDir.resolve("member");
+  }
+}

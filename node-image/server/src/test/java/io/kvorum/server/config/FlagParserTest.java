@@ -1,0 +1,113 @@
+package io.kvorum.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FlagParserTest {
+
+  private static final String[] SEED_FLAGS = {
+    "--name", "s1",
+    "--data-dir", "/tmp/etcd/s1",
+    "--listen-client-urls", "http://localhost:2379",
+    "--advertise-client-urls", "http://localhost:2379",
+    "--listen-peer-urls", "http://localhost:2380",
+    "--initial-advertise-peer-urls", "http://localhost:2380",
+    "--initial-cluster", "s1=http://localhost:2380,s2=http://localhost:22380,s3=http://localhost:32380",
+    "--initial-cluster-token", "tkn",
+    "--initial-cluster-state", "new"
+  };
+
+  @Test
+  void seedCommandLineParses() {
+    ServerConfig c = FlagParser.parse(SEED_FLAGS, Map.of());
+    assertThat(c.name()).isEqualTo("s1");
+    assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/etcd/s1"));
+    assertThat(c.initialCluster()).containsOnlyKeys("s1", "s2", "s3");
+    assertThat(c.initialCluster().get("s2")).containsExactly(URI.create("http://localhost:22380"));
+    assertThat(c.initialClusterToken()).isEqualTo("tkn");
+    assertThat(c.initialClusterState()).isEqualTo(ServerConfig.ClusterState.NEW);
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @Test
+  void defaultsAreEtcds() {
+    ServerConfig c = FlagParser.parse(new String[0], Map.of());
+    assertThat(c.name()).isEqualTo("default");
+    assertThat(c.dataDir()).isEqualTo(Path.of("default.etcd"));
+    assertThat(c.initialCluster()).containsEntry("default", List.of(URI.create("http://localhost:2380")));
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.electionTicks()).isEqualTo(10);
+    assertThat(c.snapshotCount()).isEqualTo(100_000);
+    assertThat(c.quotaBackendBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+    assertThat(c.maxRequestBytes()).isEqualTo(1_572_864);
+    assertThat(c.logOutputs()).containsExactly("stderr");
+  }
+
+  @Test
+  void environmentFillsFlagsAndCommandLineWins() {
+    ServerConfig c =
+        FlagParser.parse(
+            new String[] {"-name=s9", "--initial-cluster=s9=http://127.0.0.1:2380", "--initial-advertise-peer-urls=http://127.0.0.1:2380"},
+            Map.of("ETCD_NAME", "ignored", "ETCD_SNAPSHOT_COUNT", "50", "ETCD_BOGUS", "x", "ETCDCTL_API", "3"));
+    assertThat(c.name()).isEqualTo("s9");
+    assertThat(c.snapshotCount()).isEqualTo(50);
+    assertThat(c.warnings())
+        .containsExactlyInAnyOrder(
+            "environment variable ETCD_NAME is shadowed by the flag --name",
+            "unrecognized environment variable ETCD_BOGUS");
+  }
+
+  @Test
+  void etcdFlagsKvorumIgnoresAreAcceptedWithAWarning() {
+    ServerConfig c =
+        FlagParser.parse(new String[] {"--enable-v2", "--auto-compaction-retention", "1", "--log-level=debug"}, Map.of());
+    assertThat(c.logLevel()).isEqualTo("debug");
+    assertThat(c.warnings()).hasSize(2).allMatch(w -> w.endsWith("ignored"));
+  }
+
+  @Test
+  void badInputGetsOneClearLine() {
+    assertError(new String[] {"--nmae", "x"}, "unknown flag: --nmae");
+    assertError(new String[] {"--name"}, "flag needs an argument: --name");
+    assertError(new String[] {"stray"}, "unexpected argument 'stray'");
+    assertError(new String[] {"--initial-cluster-state", "old"}, "must be 'new' or 'existing'");
+    assertError(new String[] {"--snapshot-count", "ten"}, "--snapshot-count must be a whole number, got 'ten'");
+    assertError(new String[] {"--heartbeat-interval", "300"}, "should be at least 5 times --heartbeat-interval[300ms]");
+    assertError(new String[] {"--listen-client-urls", "localhost:2379"}, "is not a URL of the form http://host:port");
+    assertError(new String[] {"--listen-client-urls", "https://localhost:2379"}, "TLS is not supported");
+    assertError(new String[] {"--cert-file", "a.pem"}, "TLS is not supported");
+    assertError(new String[] {"--logger", "logrus"}, "--logger must be 'zap'");
+    assertError(
+        new String[] {"--name", "s4", "--initial-cluster", "s1=http://localhost:2380"},
+        "couldn't find local name \"s4\"");
+    assertError(
+        new String[] {"--initial-cluster", "default=http://localhost:2381"},
+        "--initial-advertise-peer-urls is [http://localhost:2380]");
+    assertError(
+        new String[] {"--initial-cluster", "default=http://localhost:2380,b=http://localhost:2380"},
+        "duplicate url");
+    assertError(new String[] {"--initial-cluster", "default"}, "entry 'default' is not name=http://host:port");
+    assertError(new String[] {"--name", "a", "--name", "b"}, "given twice");
+  }
+
+  private static void assertError(String[] args, String fragment) {
+    assertThatThrownBy(() -> FlagParser.parse(args, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(fragment)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
+  void usageListsEveryFlagAndItsVariable() {
+    assertThat(FlagParser.usage()).contains("--initial-cluster-token", "--quota-backend-bytes", "--enable-v2");
+    assertThat(FlagParser.envName("initial-cluster")).isEqualTo("ETCD_INITIAL_CLUSTER");
+    assertThat(FlagParser.wantsHelp(new String[] {"--name", "x", "-h"})).isTrue();
+  }
+}
