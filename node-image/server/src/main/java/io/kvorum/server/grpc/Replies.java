@@ -3,7 +3,6 @@ package io.kvorum.server.grpc;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -52,24 +51,5 @@ public final class Replies {
           }
         },
         executor);
-  }
-
-  /**
-   * Runs blocking work (file I/O) off the event loop: on the caller context's worker pool, or
-   * on the common pool outside Vert.x.
-   */
-  public static <T> CompletableFuture<T> blocking(Callable<T> work) {
-    Context context = Vertx.currentContext();
-    if (context == null) {
-      return CompletableFuture.supplyAsync(
-          () -> {
-            try {
-              return work.call();
-            } catch (Exception e) {
-              throw new java.util.concurrent.CompletionException(e);
-            }
-          });
-    }
-    return context.executeBlocking(work, false).toCompletionStage().toCompletableFuture();
   }
 }

@@ -1,0 +1,190 @@
+package io.kvorum.server.http;
+
+import io.grpc.ServerServiceDefinition;
+import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.gateway.JsonGateway;
+import io.kvorum.server.grpc.EtcdServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpcio.server.GrpcIoServer;
+import io.vertx.grpcio.server.GrpcIoServiceBridge;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The client port, etcd's 2379: gRPC and HTTP/1.1 on one TCP port per listen URL.
+ *
+ * <p>Each URL gets one Vert.x {@link HttpServer} speaking HTTP/1.1 and cleartext HTTP/2 (h2c,
+ * with or without upgrade). A request whose {@code content-type} starts with {@code
+ * application/grpc} goes to the gRPC server carrying etcd's KV, Watch, Lease, Cluster and
+ * Maintenance services; every other request goes to {@link HttpEndpoints} ({@code /version},
+ * {@code /health}, {@code /livez}, {@code /readyz}, {@code /metrics}) and the JSON gateway under
+ * {@code /v3/}. etcdctl, jetcd and curl all talk to the same address.
+ *
+ * <p>Lifecycle: {@link #start()} returns once every URL is bound (port 0 picks a free port, see
+ * {@link #boundAddresses()}); {@link #close()} returns once all are unbound.
+ */
+public final class ClientPort implements AutoCloseable {
+  private static final long START_STOP_TIMEOUT_SECONDS = 30;
+
+  private final EtcdNode node;
+  private final List<InetSocketAddress> listen;
+  private final ClientPortOptions options;
+  private final List<HttpServer> servers = new ArrayList<>();
+  private Vertx vertx;
+
+  public ClientPort(EtcdNode node, List<String> listenUrls, ClientPortOptions options) {
+    if (listenUrls.isEmpty()) {
+      throw new IllegalArgumentException("--listen-client-urls is empty: give at least one URL");
+    }
+    this.node = node;
+    this.listen = listenUrls.stream().map(ClientPort::parseListenUrl).toList();
+    this.options = options;
+  }
+
+  /**
+   * {@code http://host:port} to a socket address. TLS ({@code https}) and unix sockets are not
+   * served yet, and saying so beats listening in cleartext where the user asked for TLS.
+   */
+  static InetSocketAddress parseListenUrl(String url) {
+    URI uri;
+    try {
+      uri = new URI(url.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "listen client URL '" + url + "' is not a URL: " + e.getMessage());
+    }
+    if (!"http".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(
+          "listen client URL '"
+              + url
+              + "' must start with http:// (kvorum serves clients without TLS for now)");
+    }
+    if (uri.getHost() == null || uri.getPort() < 0) {
+      throw new IllegalArgumentException(
+          "listen client URL '" + url + "' needs a host and a port, e.g. http://127.0.0.1:2379");
+    }
+    if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
+      throw new IllegalArgumentException(
+          "listen client URL '" + url + "' must not have a path");
+    }
+    String host = uri.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return InetSocketAddress.createUnresolved(host, uri.getPort());
+  }
+
+  /** Binds every listen URL; fails (and unbinds what was bound) if any cannot be bound. */
+  public synchronized void start() {
+    if (vertx != null) {
+      throw new IllegalStateException("client port already started");
+    }
+    vertx = Vertx.vertx();
+    EtcdServices services =
+        new EtcdServices(node, options.maxRequestBytes(), options.maxTxnOps());
+    GrpcIoServer grpc =
+        GrpcIoServer.server(
+            vertx, new GrpcServerOptions().setMaxMessageSize(options.maxGrpcMessageBytes()));
+    for (ServerServiceDefinition definition : services.definitions()) {
+      GrpcIoServiceBridge.bridge(definition).bind(grpc);
+    }
+    HttpEndpoints http =
+        new HttpEndpoints(node, new JsonGateway(services, options.maxGatewayBodyBytes()));
+    try {
+      for (InetSocketAddress address : listen) {
+        HttpServer server =
+            vertx
+                .createHttpServer(serverOptions(address))
+                .requestHandler(request -> route(request, grpc, http))
+                // A client that sends garbage or resets its connection is its own problem:
+                // Vert.x already closed that connection, the port keeps serving the others.
+                .exceptionHandler(ignored -> {});
+        servers.add(await(server.listen(), "listen for clients on " + describe(address)));
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static void route(HttpServerRequest request, GrpcIoServer grpc, HttpEndpoints http) {
+    String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (contentType != null && contentType.startsWith("application/grpc")) {
+      grpc.handle(request);
+    } else {
+      http.handle(request);
+    }
+  }
+
+  private HttpServerOptions serverOptions(InetSocketAddress address) {
+    return new HttpServerOptions()
+        .setHost(address.getHostString())
+        .setPort(address.getPort())
+        .setHttp2ClearTextEnabled(true)
+        .setInitialSettings(
+            new Http2Settings().setMaxConcurrentStreams(options.maxConcurrentStreams()));
+  }
+
+  /** Where the servers listen, in the order of the listen URLs (actual ports, even for 0). */
+  public synchronized List<InetSocketAddress> boundAddresses() {
+    List<InetSocketAddress> bound = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      bound.add(new InetSocketAddress(listen.get(i).getHostString(), servers.get(i).actualPort()));
+    }
+    return bound;
+  }
+
+  /** Stops accepting, closes client connections, returns when done. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (vertx == null) {
+      return;
+    }
+    try {
+      for (HttpServer server : servers) {
+        await(server.close(), "stop the client listener on port " + server.actualPort());
+      }
+    } finally {
+      servers.clear();
+      Vertx closing = vertx;
+      vertx = null;
+      await(closing.close(), "stop the client port's event loops");
+    }
+  }
+
+  private static String describe(InetSocketAddress address) {
+    return "http://" + address.getHostString() + ":" + address.getPort();
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future, String what) {
+    try {
+      return future
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(START_STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw new IllegalStateException(
+          "kvorum: cannot " + what + ": " + (cause.getMessage() == null ? cause : cause.getMessage()),
+          cause);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "kvorum: cannot " + what + ": no answer within " + START_STOP_TIMEOUT_SECONDS + "s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("kvorum: interrupted while trying to " + what, e);
+    }
+  }
+}
