@@ -1,0 +1,175 @@
+package io.kvorum.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The runner's command line. Every option has a default that suits {@code run.sh}; see
+ * {@link #USAGE}.
+ *
+ * @param targets the clusters to measure, in order; the first is the baseline of the ratios
+ * @param workloadFilter workloads whose name contains one of these run; empty means all
+ * @param leaderOnly send put/range/txn traffic to the leader only (watchers use all members)
+ */
+record BenchOptions(
+    Profile profile,
+    List<Target> targets,
+    Path etcdctl,
+    Optional<Path> out,
+    Optional<Path> dataRoot,
+    List<String> workloadFilter,
+    boolean leaderOnly) {
+
+  static final String USAGE = """
+      usage: BenchRunner [options]
+        --quick | --full           profile: seconds per workload (quick) or publishable runs (full, default)
+        --only etcd|kvorum         measure one system only
+        --compare JAR_A JAR_B      compare two Kvorum builds (A is the baseline of the ratios)
+        --kvorum-jar PATH          the Kvorum build to measure (default node-image/server/target/kvorum.jar)
+        --etcd PATH                etcd 3.4 binary (default /usr/bin/etcd)
+        --etcdctl PATH             etcdctl binary for check perf (default /usr/bin/etcdctl)
+        --java PATH                java that runs Kvorum (default: the one running this)
+        --kvorum-jvm-opt OPT       extra JVM option for Kvorum members (repeatable)
+        --out DIR                  results folder (default results/<timestamp>)
+        --data-root DIR            where clusters keep their data (default: a new temp dir)
+        --workloads A,B            only workloads whose name contains A or B (e.g. put,watch)
+        --warmup SECONDS           override the profile's warm-up per workload
+        --duration SECONDS         override the profile's measured time per workload
+        --dataset-mib N            data written before the timed restart (quick 64, full 1024)
+        --check-perf LOADS|none    etcdctl check perf loads, e.g. s,m,l (quick s, full s,m,l)
+        --target leader|all        where put/range/txn clients connect (default leader)
+      """;
+
+  /** One system under test: a label for the report and how to start its members. */
+  record Target(String label, ServerBinary binary) {}
+
+  static BenchOptions parse(String... args) {
+    Profile profile = Profile.FULL;
+    String only = null;
+    List<Path> compare = null;
+    Path kvorumJar = Path.of("node-image/server/target/kvorum.jar");
+    Path etcd = Path.of("/usr/bin/etcd");
+    Path etcdctl = Path.of("/usr/bin/etcdctl");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> jvmOptions = new ArrayList<>();
+    Path out = null;
+    Path dataRoot = null;
+    List<String> filter = List.of();
+    Duration warmup = null;
+    Duration duration = null;
+    Long datasetMiB = null;
+    List<String> checkPerf = null;
+    boolean leaderOnly = true;
+
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--quick" -> profile = Profile.QUICK;
+        case "--full" -> profile = Profile.FULL;
+        case "--only" -> {
+          only = value(args, ++i, arg);
+          if (!only.equals("etcd") && !only.equals("kvorum")) {
+            throw new IllegalArgumentException("--only takes etcd or kvorum, not '" + only + "'");
+          }
+        }
+        case "--compare" -> {
+          compare = List.of(Path.of(value(args, ++i, arg)), Path.of(value(args, ++i, arg)));
+        }
+        case "--kvorum-jar" -> kvorumJar = Path.of(value(args, ++i, arg));
+        case "--etcd" -> etcd = Path.of(value(args, ++i, arg));
+        case "--etcdctl" -> etcdctl = Path.of(value(args, ++i, arg));
+        case "--java" -> java = Path.of(value(args, ++i, arg));
+        case "--kvorum-jvm-opt" -> jvmOptions.add(value(args, ++i, arg));
+        case "--out" -> out = Path.of(value(args, ++i, arg));
+        case "--data-root" -> dataRoot = Path.of(value(args, ++i, arg));
+        case "--workloads" -> filter = List.of(value(args, ++i, arg).split(","));
+        case "--warmup" -> warmup = Duration.ofSeconds(number(args, ++i, arg, 0));
+        case "--duration" -> duration = Duration.ofSeconds(number(args, ++i, arg, 1));
+        case "--dataset-mib" -> datasetMiB = (long) number(args, ++i, arg, 0);
+        case "--check-perf" -> {
+          String loads = value(args, ++i, arg);
+          checkPerf = loads.equals("none") ? List.of() : List.of(loads.split(","));
+          for (String load : checkPerf) {
+            if (!List.of("s", "m", "l", "xl").contains(load)) {
+              throw new IllegalArgumentException("--check-perf takes loads among s,m,l,xl or "
+                  + "none, not '" + load + "'");
+            }
+          }
+        }
+        case "--target" -> {
+          String target = value(args, ++i, arg);
+          if (!target.equals("leader") && !target.equals("all")) {
+            throw new IllegalArgumentException("--target takes leader or all, not '" + target
+                + "'");
+          }
+          leaderOnly = target.equals("leader");
+        }
+        default -> throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
+      }
+    }
+    if (compare != null && only != null) {
+      throw new IllegalArgumentException("--compare measures two Kvorum builds; it cannot be "
+          + "combined with --only");
+    }
+
+    List<Target> targets = new ArrayList<>();
+    ServerBinary etcdBinary = new ServerBinary.Etcd(etcd);
+    if (compare != null) {
+      targets.add(new Target("A", new ServerBinary.Kvorum(java, compare.get(0), jvmOptions)));
+      targets.add(new Target("B", new ServerBinary.Kvorum(java, compare.get(1), jvmOptions)));
+    } else {
+      if (only == null || only.equals("etcd")) {
+        targets.add(new Target("etcd", etcdBinary));
+      }
+      if (only == null || only.equals("kvorum")) {
+        targets.add(new Target("Kvorum", new ServerBinary.Kvorum(java, kvorumJar, jvmOptions)));
+      }
+    }
+
+    Timing timing = new Timing(warmup != null ? warmup : profile.timing().warmup(),
+        duration != null ? duration : profile.timing().measure());
+    profile = new Profile(profile.name(), timing,
+        datasetMiB != null ? datasetMiB : profile.datasetMiB(),
+        checkPerf != null ? checkPerf : profile.checkPerfLoads());
+    return new BenchOptions(profile, targets, etcdctl, Optional.ofNullable(out),
+        Optional.ofNullable(dataRoot), filter, leaderOnly);
+  }
+
+  /** The workloads this run measures: the standard ones, filtered. */
+  List<Workload> workloads() {
+    return Workload.standard().stream()
+        .filter(w -> workloadFilter.isEmpty()
+            || workloadFilter.stream().anyMatch(f -> w.name().contains(f)))
+        .toList();
+  }
+
+  private static String value(String[] args, int i, String option) {
+    if (i >= args.length || args[i].startsWith("--")) {
+      throw new IllegalArgumentException(option + " needs a value\n" + USAGE);
+    }
+    return args[i];
+  }
+
+  private static int number(String[] args, int i, String option, int min) {
+    String value = value(args, i, option);
+    try {
+      int n = Integer.parseInt(value);
+      if (n < min) {
+        throw new IllegalArgumentException(option + " must be at least " + min + ", not " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " takes a whole number, not '" + value + "'");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "profile " + profile.name() + ", targets " + Arrays.toString(
+        targets.stream().map(Target::label).toArray());
+  }
+}

@@ -1,0 +1,220 @@
+package io.kvorum.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Measures each target cluster in turn with identical settings, then writes the report.
+ *
+ * <p>Per target: start 3 fresh members (timed), run every workload against it, run {@code
+ * etcdctl check perf} for each load, write the data set, restart the members on their data
+ * (timed), read each member's peak RSS, stop and delete everything. One target's failure is
+ * reported and the next target still runs.
+ */
+public final class BenchRunner {
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final BenchOptions options;
+  private final Path out;
+  private final Path dataRoot;
+
+  private BenchRunner(BenchOptions options, Path out, Path dataRoot) {
+    this.options = options;
+    this.out = out;
+    this.dataRoot = dataRoot;
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("java.awt.headless", "true");
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args);
+      checkInstalled(options);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Instant started = Instant.now();
+    Path out = options.out().orElse(Path.of("results", DateTimeFormatter
+        .ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started)));
+    Files.createDirectories(out);
+    Path dataRoot = options.dataRoot().isPresent()
+        ? Files.createDirectories(options.dataRoot().get())
+        : Files.createTempDirectory("kvorum-bench-");
+    try {
+      new BenchRunner(options, out, dataRoot).run(started);
+    } finally {
+      if (options.dataRoot().isEmpty()) {
+        deleteTree(dataRoot);
+      }
+    }
+    System.exit(0); // gRPC's and the samplers' daemon threads need not be waited for
+  }
+
+  private void run(Instant started) throws IOException, InterruptedException {
+    System.out.println("kvorum-bench: " + options + "; results in " + out.toAbsolutePath());
+    LatencySummary fsync = FsyncProbe.measure(dataRoot, 2_000, 5_000);
+    System.out.printf(Locale.ROOT, "disk: 4 KiB write+fdatasync p50 %.2f ms, p99 %.2f ms%n",
+        fsync.percentileMillis(50), fsync.percentileMillis(99));
+    RunInfo run = new RunInfo(started, RunInfo.describeMachine(), fsync, options.profile(),
+        options.leaderOnly());
+
+    List<TargetResult> results = new ArrayList<>();
+    for (BenchOptions.Target target : options.targets()) {
+      results.add(measure(target));
+    }
+
+    String markdown = Report.markdown(run, results);
+    Files.writeString(out.resolve("report.md"), markdown);
+    Files.writeString(out.resolve("results.csv"), Report.csv(results));
+    Charts.write(results, out);
+    System.out.println();
+    System.out.println(markdown);
+    System.out.println("written: " + out.resolve("report.md") + ", results.csv, throughput.png, "
+        + "p99.png");
+  }
+
+  private TargetResult measure(BenchOptions.Target target) throws InterruptedException {
+    String label = target.label();
+    Path root = dataRoot.resolve(label.toLowerCase(Locale.ROOT));
+    List<WorkloadResult> workloads = new ArrayList<>();
+    List<CheckPerfResult> checks = new ArrayList<>();
+    Duration freshStart = null;
+    Duration restart = null;
+    String version = "not started";
+    String failure = null;
+    long[] rss = new long[LocalCluster.MEMBERS];
+    LocalCluster cluster = null;
+    try {
+      cluster = new LocalCluster(label.toLowerCase(Locale.ROOT), target.binary(), root);
+      LocalCluster shutdownTarget = cluster;
+      Thread hook = new Thread(() -> {
+        try {
+          shutdownTarget.stop();
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        System.out.println(label + ": starting 3 members");
+        freshStart = cluster.start(START_TIMEOUT);
+        version = cluster.version();
+        System.out.printf(Locale.ROOT, "%s: serving after %.1f s, %s%n", label,
+            freshStart.toMillis() / 1000.0, version);
+
+        for (Workload workload : options.workloads()) {
+          workloads.add(runWorkload(cluster, label, workload));
+        }
+        for (String load : options.profile().checkPerfLoads()) {
+          System.out.println(label + ": etcdctl check perf --load=" + load);
+          CheckPerfResult check = CheckPerf.run(options.etcdctl(), cluster.endpointList(), load,
+              out.resolve(label.toLowerCase(Locale.ROOT) + "-check-perf-" + load + ".log"));
+          System.out.println(label + ":   " + check.verdict() + " "
+              + check.writesPerSecond().orElse(Double.NaN) + " writes/s, slowest "
+              + check.slowestSeconds().orElse(Double.NaN) + " s");
+          checks.add(check);
+        }
+
+        long mib = options.profile().datasetMiB();
+        if (mib > 0) {
+          System.out.println(label + ": writing " + mib + " MiB, then restarting");
+          DataSet.write(cluster.leader(START_TIMEOUT), mib,
+              Duration.ofSeconds(Math.max(120, mib)));
+          cluster.stop();
+          restart = cluster.start(START_TIMEOUT.plusSeconds(mib / 4));
+          System.out.printf(Locale.ROOT, "%s: serving again after %.1f s%n", label,
+              restart.toMillis() / 1000.0);
+        }
+      } finally {
+        rss = cluster.peakRssKiB();
+        cluster.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
+    } catch (IOException | RuntimeException e) {
+      failure = e.getMessage();
+      System.err.println(label + ": stopped early: " + e);
+    } finally {
+      try {
+        deleteTree(root);
+      } catch (IOException e) {
+        System.err.println("could not delete " + root + ": " + e.getMessage());
+      }
+    }
+    return new TargetResult(label, version, workloads, checks, rss, freshStart, restart,
+        options.profile().datasetMiB(), failure);
+  }
+
+  private WorkloadResult runWorkload(LocalCluster cluster, String label, Workload workload)
+      throws InterruptedException {
+    try {
+      InetSocketAddress leader = cluster.leader(START_TIMEOUT);
+      List<InetSocketAddress> traffic = options.leaderOnly() ? List.of(leader)
+          : cluster.clientEndpoints();
+      LatencySummary summary = workload.kind() == Workload.Kind.WATCH
+          ? WatchBench.run(workload, cluster.clientEndpoints(), List.of(leader),
+              options.profile().timing())
+          : LoadGenerator.run(workload, traffic, options.profile().timing());
+      WorkloadResult result = WorkloadResult.of(workload.name(), summary);
+      System.out.printf(Locale.ROOT, "%s: %-28s %10s ops/s  p50 %7s ms  p99 %7s ms  errors %d%n",
+          label, workload.name(), Report.ops(result.opsPerSecond()), Report.ms(result.p50()),
+          Report.ms(result.p99()), result.errors());
+      return result;
+    } catch (RuntimeException e) {
+      System.err.println(label + ": " + workload.name() + " failed: " + e);
+      return WorkloadResult.failed(workload.name(), String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** Fails before anything starts when a binary the run needs is missing. */
+  private static void checkInstalled(BenchOptions options) {
+    for (BenchOptions.Target target : options.targets()) {
+      switch (target.binary()) {
+        case ServerBinary.Etcd etcd -> requireExecutable(etcd.etcd(),
+            "install etcd 3.4 (Debian: apt-get install etcd-server) or pass --etcd PATH");
+        case ServerBinary.Kvorum kvorum -> {
+          if (!Files.isRegularFile(kvorum.jar())) {
+            throw new IllegalArgumentException("no Kvorum jar at " + kvorum.jar() + ": build it "
+                + "(./mvnw -B -pl node-image/server -am package -DskipTests), pass --kvorum-jar "
+                + "PATH, or measure etcd alone with --only etcd");
+          }
+          requireExecutable(kvorum.java(), "pass --java PATH to a JDK 21+ java");
+        }
+      }
+    }
+    if (!options.profile().checkPerfLoads().isEmpty()) {
+      requireExecutable(options.etcdctl(), "install etcdctl (Debian: apt-get install "
+          + "etcd-client), pass --etcdctl PATH, or skip it with --check-perf none");
+    }
+  }
+
+  private static void requireExecutable(Path path, String hint) {
+    if (!Files.isExecutable(path)) {
+      throw new IllegalArgumentException(path + " is not an executable file: " + hint);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.kvorum.bench;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything measured on one cluster.
+ *
+ * @param version what the cluster's /version answered
+ * @param peakRssKiB the peak resident memory of each member over the whole run
+ * @param freshStart from starting the processes on empty data dirs to serving
+ * @param restartWithData from restarting the processes holding {@code datasetMiB} to serving
+ * @param failure why the run of this cluster stopped early; null when it completed
+ */
+record TargetResult(String label, String version, List<WorkloadResult> workloads,
+    List<CheckPerfResult> checks, long[] peakRssKiB, Duration freshStart,
+    Duration restartWithData, long datasetMiB, String failure) {
+
+  WorkloadResult workload(String name) {
+    return workloads.stream().filter(w -> w.workload().equals(name)).findFirst().orElse(null);
+  }
+
+  CheckPerfResult check(String load) {
+    return checks.stream().filter(c -> c.load().equals(load)).findFirst().orElse(null);
+  }
+
+  long maxPeakRssKiB() {
+    long max = 0;
+    for (long kib : peakRssKiB) {
+      max = Math.max(max, kib);
+    }
+    return max;
+  }
+}
