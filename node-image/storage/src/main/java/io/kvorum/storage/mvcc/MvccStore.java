@@ -1,0 +1,964 @@
+package io.kvorum.storage.mvcc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnknownFieldSet;
+import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.CompactionRequest;
+import io.etcd.jetcd.api.CompactionResponse;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.DeleteRangeResponse;
+import io.etcd.jetcd.api.Event;
+import io.etcd.jetcd.api.HashKVRequest;
+import io.etcd.jetcd.api.HashKVResponse;
+import io.etcd.jetcd.api.HashResponse;
+import io.etcd.jetcd.api.KeyValue;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrantResponse;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.etcd.jetcd.api.LeaseRevokeRequest;
+import io.etcd.jetcd.api.LeaseRevokeResponse;
+import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
+import io.etcd.jetcd.api.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.PutResponse;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.ResponseHeader;
+import io.etcd.jetcd.api.ResponseOp;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.kvorum.storage.EtcdException;
+import io.kvorum.storage.EtcdException.Kind;
+import io.kvorum.storage.backend.Backend;
+import io.kvorum.storage.backend.Bucket;
+import io.kvorum.storage.lease.Lessor;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.CRC32C;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The multi-version key-value store, with etcd's semantics (etcd's {@code mvcc.store} plus its
+ * apply layer): it takes and returns etcd's own API messages.
+ *
+ * <p><b>Revisions.</b> An empty store is at revision 1. Every request that changes something
+ * (put, delete that deletes, txn with changes, lease revoke with keys) takes the next main
+ * revision; its changes are numbered by sub revision. A read-only request does not move it.
+ *
+ * <p><b>Writing.</b> Only the Raft apply loop writes, through {@link #beginApply()}: all entries
+ * of one committed batch go into one {@link ApplyBatch}, which {@link ApplyBatch#commit(long)}
+ * writes as one RocksDB write batch together with the Raft index of the last entry (the
+ * <em>consistent index</em>). After a crash the store is exactly at some committed batch, and
+ * the server re-applies the WAL's entries above {@link #consistentIndex()}: nothing twice,
+ * nothing skipped.
+ *
+ * <p><b>Reading.</b> Any thread may call {@link #range}; it sees every request applied so far,
+ * including those of a batch not yet committed to RocksDB (as etcd's read buffer does). A request
+ * that fails with an {@link EtcdException} changed nothing.
+ *
+ * <p><b>Recovery.</b> {@link #open} rebuilds the key index, leases and their keys from the
+ * backend, then the current, compact and consistent revisions from its metadata.
+ */
+public final class MvccStore implements AutoCloseable {
+  private static final byte[] CONSISTENT_INDEX = utf8("consistent_index");
+  private static final byte[] COMPACT_REV = utf8("finishedCompactRev");
+  private static final byte[] ALARM_NOSPACE = utf8("alarm_nospace");
+  /** etcd's per-request overheads in quota accounting. */
+  private static final int KV_OVERHEAD = 256;
+  private static final int LEASE_OVERHEAD = 64;
+  /** Compare target LEASE and its value field, newer than the jetcd-grpc protos (etcd 3.3+). */
+  private static final int COMPARE_TARGET_LEASE = 4;
+  private static final int COMPARE_FIELD_LEASE = 8;
+
+  private final Backend backend;
+  private final StoreOptions options;
+  private final TreeIndex index = new TreeIndex();
+  private final Lessor lessor;
+  private final WatchableStore watchable;
+  final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  /** Values written by the open batch, not yet in RocksDB: revision to (kv, tombstone). */
+  private final NavigableMap<Revision, Pending> pending = new TreeMap<>();
+  private record Pending(KeyValue kv, boolean tombstone) {}
+
+  private long currentRev = 1;
+  private long committedRev = 1;
+  private long compactRev = -1;
+  private long consistentIndex;
+  private boolean noSpaceAlarm;
+  private WriteBatch batch;
+  private ApplyBatch openBatch;
+  private List<Event> uncommittedEvents = new ArrayList<>();
+  private volatile String broken;
+
+  private MvccStore(Backend backend, StoreOptions options) {
+    this.backend = backend;
+    this.options = options;
+    this.lessor = new Lessor(options.nanoTime(), options.minLeaseTtlSeconds());
+    restore();
+    this.watchable = new WatchableStore(this, options);
+  }
+
+  /** Opens the store over {@code backend}, rebuilding its in-memory state. */
+  public static MvccStore open(Backend backend, StoreOptions options) {
+    return new MvccStore(backend, options);
+  }
+
+  private void restore() {
+    byte[] ci = backend.get(Bucket.META, CONSISTENT_INDEX);
+    consistentIndex = ci == null ? 0 : ByteBuffer.wrap(ci).getLong();
+    byte[] cr = backend.get(Bucket.META, COMPACT_REV);
+    compactRev = cr == null ? -1 : ByteBuffer.wrap(cr).getLong();
+    noSpaceAlarm = backend.get(Bucket.META, ALARM_NOSPACE) != null;
+    backend.scan(Bucket.LEASE, null, null, (k, v) -> {
+      LeaseGrantRequest l = parse(v, LeaseGrantRequest.parser());
+      lessor.grant(l.getID(), l.getTTL());
+      return true;
+    });
+    Map<ByteString, Long> leaseOfKey = new HashMap<>();
+    backend.scan(Bucket.KEY, null, null, (k, v) -> {
+      Revision rev = Revision.fromBytes(k);
+      KeyValue kv = parse(v, KeyValue.parser());
+      if (Revision.isTombstone(k)) {
+        index.tombstone(kv.getKey(), rev);
+        leaseOfKey.remove(kv.getKey());
+      } else {
+        index.put(kv.getKey(), rev);
+        leaseOfKey.put(kv.getKey(), kv.getLease());
+      }
+      currentRev = Math.max(currentRev, rev.main());
+      return true;
+    });
+    currentRev = Math.max(currentRev, compactRev);
+    committedRev = currentRev;
+    leaseOfKey.forEach((key, lease) -> {
+      if (lease != 0 && lessor.exists(lease)) {
+        lessor.attach(key, lease);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** etcd's Range; the header carries only the revision. */
+  public RangeResponse range(RangeRequest r) {
+    lock.readLock().lock();
+    try {
+      checkUsable();
+      TxnChecks.requireKey(r.getKey());
+      return rangeAt(r, currentRev);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The revision of the last applied change (1 for an empty store). */
+  public long currentRevision() {
+    lock.readLock().lock();
+    try {
+      return currentRev;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The revision of the last compaction, or -1 if never compacted. */
+  public long compactRevision() {
+    lock.readLock().lock();
+    try {
+      return compactRev;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The Raft index of the last entry committed to the backend; the server applies above it. */
+  public long consistentIndex() {
+    lock.readLock().lock();
+    try {
+      return consistentIndex;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  public Lessor lessor() {
+    return lessor;
+  }
+
+  public WatchableStore watchableStore() {
+    return watchable;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  /** etcd_mvcc_db_total_size_in_bytes. */
+  public long sizeBytes() {
+    return backend.sizeBytes();
+  }
+
+  /** etcd_mvcc_db_total_size_in_use_in_bytes. */
+  public long sizeInUseBytes() {
+    return backend.sizeInUseBytes();
+  }
+
+  /** Whether the NOSPACE alarm is raised: puts, txns with puts and lease grants fail until disarmed. */
+  public boolean noSpaceAlarm() {
+    lock.readLock().lock();
+    try {
+      return noSpaceAlarm;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The server's check before proposing (etcd's quota KV server): throws NO_SPACE when the
+   * alarm is raised or the request would take the database past the quota.
+   */
+  public void checkQuota(Object request) {
+    long cost = quotaCost(request);
+    if (cost == 0) {
+      return;
+    }
+    if (noSpaceAlarm() || backend.sizeBytes() + cost >= options.effectiveQuota()) {
+      throw new EtcdException(Kind.NO_SPACE);
+    }
+  }
+
+  /** Lease keep-alive on the leader; see {@link Lessor#renew(long)}. */
+  public LeaseKeepAliveResponse leaseKeepAlive(LeaseKeepAliveRequest r) {
+    long ttl = lessor.renew(r.getID());
+    return LeaseKeepAliveResponse.newBuilder()
+        .setHeader(header(currentRevision())).setID(r.getID()).setTTL(ttl).build();
+  }
+
+  /** Lease time-to-live on the leader; an unknown lease answers TTL -1, as etcd does. */
+  public LeaseTimeToLiveResponse leaseTimeToLive(LeaseTimeToLiveRequest r) {
+    Lessor.LeaseInfo info = lessor.timeToLive(r.getID());
+    LeaseTimeToLiveResponse.Builder b = LeaseTimeToLiveResponse.newBuilder()
+        .setHeader(header(currentRevision())).setID(r.getID());
+    if (info == null) {
+      return b.setTTL(-1).build();
+    }
+    b.setTTL(info.remainingSeconds()).setGrantedTTL(info.ttlSeconds());
+    if (r.getKeys()) {
+      b.addAllKeys(info.keys());
+    }
+    return b.build();
+  }
+
+  /**
+   * etcd's Hash: CRC-32C of every bucket of the backend as committed (a member-to-member
+   * consistency check; members with the same applied state agree).
+   */
+  public HashResponse hash() {
+    lock.writeLock().lock();
+    try {
+      CRC32C crc = new CRC32C();
+      for (Bucket b : Bucket.values()) {
+        crc.update(b.name().getBytes(StandardCharsets.UTF_8));
+        backend.scan(b, null, null, (k, v) -> {
+          if (b != Bucket.META || !java.util.Arrays.equals(k, CONSISTENT_INDEX)) {
+            crc.update(k);
+            crc.update(v);
+          }
+          return true;
+        });
+      }
+      return HashResponse.newBuilder().setHeader(header(committedRev))
+          .setHash((int) crc.getValue()).build();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** etcd's HashKV: CRC-32C of the key bucket up to {@code revision} (0: the current one). */
+  public HashKVResponse hashKV(HashKVRequest r) {
+    lock.writeLock().lock();
+    try {
+      long rev = r.getRevision() == 0 ? committedRev : r.getRevision();
+      if (rev > committedRev) {
+        throw new EtcdException(Kind.FUTURE_REV);
+      }
+      if (rev < compactRev) {
+        throw new EtcdException(Kind.COMPACTED);
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(Bucket.KEY.name().getBytes(StandardCharsets.UTF_8));
+      backend.scan(Bucket.KEY, null, new Revision(rev + 1, 0).toBytes(), (k, v) -> {
+        crc.update(k);
+        crc.update(v);
+        return true;
+      });
+      return HashKVResponse.newBuilder().setHeader(header(committedRev))
+          .setHash((int) crc.getValue()).setCompactRevision(compactRev).build();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** etcd's Defragment: gives the space of compacted and deleted data back to the file system. */
+  public void defragment() {
+    backend.defragment();
+  }
+
+  // ---------------------------------------------------------------- writes (apply loop)
+
+  /**
+   * Starts the batch for the next committed Raft entries. One batch at a time, from the apply
+   * thread only. See {@link ApplyBatch}.
+   */
+  public ApplyBatch beginApply() {
+    lock.writeLock().lock();
+    try {
+      checkUsable();
+      if (openBatch != null) {
+        throw new IllegalStateException("an apply batch is already open: commit it first");
+      }
+      batch = backend.newBatch();
+      openBatch = new ApplyBatch(this);
+      return openBatch;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The changes of one write request: one main revision, sub revisions in order. */
+  private final class WriteTxn {
+    final long beginRev = currentRev;
+    int changes;
+
+    long writeRev() {
+      return beginRev + 1;
+    }
+
+    /** What reads inside the txn see: its own earlier changes included. */
+    long readRev() {
+      return changes > 0 ? beginRev + 1 : beginRev;
+    }
+
+    Revision next() {
+      return new Revision(beginRev + 1, changes++);
+    }
+
+    void end() {
+      if (changes > 0) {
+        currentRev = beginRev + 1;
+      }
+    }
+  }
+
+  PutResponse put(ApplyBatch owner, PutRequest p) {
+    return write(owner, () -> {
+      checkPutShape(p);
+      if (p.getLease() != 0 && !lessor.exists(p.getLease())) {
+        throw new EtcdException(Kind.LEASE_NOT_FOUND);
+      }
+      checkSpace(quotaCost(p));
+      WriteTxn tw = new WriteTxn();
+      PutResponse resp = putIn(tw, p);
+      tw.end();
+      return resp;
+    });
+  }
+
+  DeleteRangeResponse deleteRange(ApplyBatch owner, DeleteRangeRequest d) {
+    return write(owner, () -> {
+      TxnChecks.requireKey(d.getKey());
+      WriteTxn tw = new WriteTxn();
+      DeleteRangeResponse resp = deleteIn(tw, d);
+      tw.end();
+      return resp;
+    });
+  }
+
+  TxnResponse txn(ApplyBatch owner, TxnRequest t) {
+    return write(owner, () -> {
+      TxnChecks.check(t, options.maxTxnOps());
+      WriteTxn tw = new WriteTxn();
+      TxnPath path = choosePath(t, tw.beginRev);
+      checkTxnOps(t, path, tw.beginRev);
+      checkSpace(quotaCost(t));
+      TxnResponse.Builder resp = applyTxn(tw, t, path);
+      tw.end();
+      return resp.setHeader(header(tw.readRev())).build();
+    });
+  }
+
+  RangeResponse rangeInBatch(ApplyBatch owner, RangeRequest r) {
+    return write(owner, () -> {
+      TxnChecks.requireKey(r.getKey());
+      return rangeAt(r, currentRev);
+    });
+  }
+
+  CompactionResponse compact(ApplyBatch owner, CompactionRequest c) {
+    return write(owner, () -> {
+      long rev = c.getRevision();
+      if (rev <= compactRev) {
+        throw new EtcdException(Kind.COMPACTED);
+      }
+      if (rev > currentRev) {
+        throw new EtcdException(Kind.FUTURE_REV);
+      }
+      compactRev = rev;
+      Set<Revision> keep = index.compact(rev);
+      byte[] upTo = new Revision(rev + 1, 0).toBytes();
+      backend.scan(Bucket.KEY, null, upTo, (k, v) -> {
+        if (!keep.contains(Revision.fromBytes(k))) {
+          backend.delete(batch, Bucket.KEY, k);
+        }
+        return true;
+      });
+      Iterator<Map.Entry<Revision, Pending>> it =
+          pending.headMap(new Revision(rev + 1, 0), false).entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<Revision, Pending> e = it.next();
+        if (!keep.contains(e.getKey())) {
+          backend.delete(batch, Bucket.KEY, keyBytes(e.getKey(), e.getValue().tombstone));
+          it.remove();
+        }
+      }
+      backend.put(batch, Bucket.META, COMPACT_REV, longBytes(rev));
+      return CompactionResponse.newBuilder().setHeader(header(currentRev)).build();
+    });
+  }
+
+  LeaseGrantResponse leaseGrant(ApplyBatch owner, LeaseGrantRequest g) {
+    return write(owner, () -> {
+      checkSpace(LEASE_OVERHEAD);
+      long ttl = lessor.effectiveTtl(g.getTTL());
+      long id = g.getID() != 0 ? g.getID() : chooseLeaseId();
+      lessor.grant(id, ttl);
+      backend.put(batch, Bucket.LEASE, longBytes(id),
+          LeaseGrantRequest.newBuilder().setID(id).setTTL(ttl).build().toByteArray());
+      return LeaseGrantResponse.newBuilder()
+          .setHeader(header(currentRev)).setID(id).setTTL(ttl).build();
+    });
+  }
+
+  LeaseRevokeResponse leaseRevoke(ApplyBatch owner, LeaseRevokeRequest r) {
+    return write(owner, () -> {
+      List<ByteString> keys = lessor.remove(r.getID());
+      WriteTxn tw = new WriteTxn();
+      for (ByteString key : keys) {
+        deleteKeys(tw, key, null);
+      }
+      tw.end();
+      backend.delete(batch, Bucket.LEASE, longBytes(r.getID()));
+      return LeaseRevokeResponse.newBuilder().setHeader(header(currentRev)).build();
+    });
+  }
+
+  void setNoSpaceAlarm(ApplyBatch owner, boolean raised) {
+    write(owner, () -> {
+      noSpaceAlarm = raised;
+      if (raised) {
+        backend.put(batch, Bucket.META, ALARM_NOSPACE, new byte[] {1});
+      } else {
+        backend.delete(batch, Bucket.META, ALARM_NOSPACE);
+      }
+      return null;
+    });
+  }
+
+  void commit(ApplyBatch owner, long appliedIndex) {
+    lock.writeLock().lock();
+    try {
+      checkOwner(owner);
+      if (appliedIndex <= consistentIndex) {
+        throw new IllegalStateException("raft index " + appliedIndex
+            + " is already applied (consistent index " + consistentIndex
+            + "): the apply loop must skip entries at or below consistentIndex()");
+      }
+      backend.put(batch, Bucket.META, CONSISTENT_INDEX, longBytes(appliedIndex));
+      try {
+        backend.commit(batch);
+      } catch (RuntimeException e) {
+        broken = "backend commit failed: " + e.getMessage();
+        throw e;
+      } finally {
+        batch.close();
+        batch = null;
+        openBatch = null;
+      }
+      consistentIndex = appliedIndex;
+      committedRev = currentRev;
+      pending.clear();
+      List<Event> events = uncommittedEvents;
+      uncommittedEvents = new ArrayList<>();
+      watchable.notifyCommitted(events, committedRev);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  void abandon(ApplyBatch owner) {
+    lock.writeLock().lock();
+    try {
+      if (openBatch != owner) {
+        return;
+      }
+      boolean changed = batch.count() > 0 || !uncommittedEvents.isEmpty();
+      batch.close();
+      batch = null;
+      openBatch = null;
+      if (changed) {
+        broken = "an apply batch with changes was closed without commit; the in-memory state is"
+            + " ahead of the backend: restart the member to recover from the WAL";
+        throw new IllegalStateException(broken);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private interface Op<T> {
+    T run();
+  }
+
+  private <T> T write(ApplyBatch owner, Op<T> op) {
+    lock.writeLock().lock();
+    try {
+      checkOwner(owner);
+      return op.run();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void checkOwner(ApplyBatch owner) {
+    checkUsable();
+    if (openBatch != owner || owner == null) {
+      throw new IllegalStateException("this apply batch is no longer open");
+    }
+  }
+
+  private void checkUsable() {
+    if (broken != null) {
+      throw new IllegalStateException("store unusable: " + broken);
+    }
+  }
+
+  // ---------------------------------------------------------------- the operations
+
+  private RangeResponse rangeAt(RangeRequest r, long curRev) {
+    long rev = r.getRevision();
+    if (rev > curRev) {
+      throw new EtcdException(Kind.FUTURE_REV);
+    }
+    if (rev <= 0) {
+      rev = curRev;
+    }
+    if (rev < compactRev) {
+      throw new EtcdException(Kind.COMPACTED);
+    }
+    List<TreeIndex.Alive> alive = index.alive(r.getKey(), rangeEnd(r.getRangeEnd()), rev);
+    RangeResponse.Builder resp = RangeResponse.newBuilder()
+        .setHeader(header(curRev)).setCount(alive.size());
+    if (r.getCountOnly()) {
+      return resp.build();
+    }
+    boolean fetchAll = r.getSortOrder() != RangeRequest.SortOrder.NONE
+        || r.getMinModRevision() != 0 || r.getMaxModRevision() != 0
+        || r.getMinCreateRevision() != 0 || r.getMaxCreateRevision() != 0;
+    long limit = r.getLimit();
+    int fetch = fetchAll || limit <= 0 ? alive.size() : (int) Math.min(alive.size(), limit + 1);
+    List<KeyValue> kvs = new ArrayList<>(fetch);
+    for (int i = 0; i < fetch; i++) {
+      KeyValue kv = valueAt(alive.get(i).found().modified());
+      if (r.getMaxModRevision() != 0 && kv.getModRevision() > r.getMaxModRevision()
+          || r.getMinModRevision() != 0 && kv.getModRevision() < r.getMinModRevision()
+          || r.getMaxCreateRevision() != 0 && kv.getCreateRevision() > r.getMaxCreateRevision()
+          || r.getMinCreateRevision() != 0 && kv.getCreateRevision() < r.getMinCreateRevision()) {
+        continue;
+      }
+      kvs.add(kv);
+    }
+    sort(kvs, r.getSortOrder(), r.getSortTarget());
+    if (limit > 0 && kvs.size() > limit) {
+      kvs = kvs.subList(0, (int) limit);
+      resp.setMore(true);
+    }
+    for (KeyValue kv : kvs) {
+      resp.addKvs(r.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);
+    }
+    return resp.build();
+  }
+
+  /**
+   * etcd's sort rules: results come in ascending key order; a target other than KEY with no
+   * order sorts ascending; ties keep key order.
+   */
+  private static void sort(List<KeyValue> kvs, RangeRequest.SortOrder order,
+      RangeRequest.SortTarget target) {
+    if (target != RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.NONE) {
+      order = RangeRequest.SortOrder.ASCEND;
+    }
+    if (order == RangeRequest.SortOrder.NONE
+        || target == RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.ASCEND) {
+      return;
+    }
+    Comparator<ByteString> bytes = ByteString.unsignedLexicographicalComparator();
+    Comparator<KeyValue> cmp = switch (target) {
+      case KEY -> Comparator.comparing(KeyValue::getKey, bytes);
+      case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
+      case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);
+      case MOD -> Comparator.comparingLong(KeyValue::getModRevision);
+      case VALUE -> Comparator.comparing(KeyValue::getValue, bytes);
+      case UNRECOGNIZED -> throw new IllegalArgumentException("unknown sort target");
+    };
+    kvs.sort(order == RangeRequest.SortOrder.DESCEND ? cmp.reversed() : cmp);
+  }
+
+  private PutResponse putIn(WriteTxn tw, PutRequest p) {
+    PutResponse.Builder resp = PutResponse.newBuilder();
+    ByteString value = p.getValue();
+    long lease = p.getLease();
+    if (p.getIgnoreValue() || p.getIgnoreLease() || p.getPrevKv()) {
+      KeyValue prev = current(p.getKey(), tw.readRev());
+      if ((p.getIgnoreValue() || p.getIgnoreLease()) && prev == null) {
+        throw new EtcdException(Kind.KEY_NOT_FOUND);
+      }
+      if (p.getIgnoreValue()) {
+        value = prev.getValue();
+      }
+      if (p.getIgnoreLease()) {
+        lease = prev.getLease();
+      }
+      if (p.getPrevKv() && prev != null) {
+        resp.setPrevKv(prev);
+      }
+    }
+    Revision rev = tw.next();
+    KeyIndex.Found f = index.get(p.getKey(), rev.main());
+    KeyValue kv = KeyValue.newBuilder()
+        .setKey(p.getKey())
+        .setValue(value)
+        .setCreateRevision(f == null ? rev.main() : f.created().main())
+        .setModRevision(rev.main())
+        .setVersion(f == null ? 1 : f.version() + 1)
+        .setLease(lease)
+        .build();
+    writeValue(rev, kv, false);
+    index.put(p.getKey(), rev);
+    lessor.attach(p.getKey(), lease);
+    uncommittedEvents.add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
+    return resp.setHeader(header(rev.main())).build();
+  }
+
+  private DeleteRangeResponse deleteIn(WriteTxn tw, DeleteRangeRequest d) {
+    DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder();
+    ByteString end = rangeEnd(d.getRangeEnd());
+    if (d.getPrevKv()) {
+      for (TreeIndex.Alive a : index.alive(d.getKey(), end, tw.readRev())) {
+        resp.addPrevKvs(valueAt(a.found().modified()));
+      }
+    }
+    long deleted = deleteKeys(tw, d.getKey(), end);
+    long rev = deleted != 0 || tw.changes > 0 ? tw.writeRev() : tw.beginRev;
+    return resp.setDeleted(deleted).setHeader(header(rev)).build();
+  }
+
+  private long deleteKeys(WriteTxn tw, ByteString key, ByteString end) {
+    List<TreeIndex.Alive> alive = index.alive(key, end, tw.readRev());
+    for (TreeIndex.Alive a : alive) {
+      Revision rev = tw.next();
+      KeyValue tomb = KeyValue.newBuilder().setKey(a.key()).setModRevision(rev.main()).build();
+      writeValue(rev, tomb, true);
+      index.tombstone(a.key(), rev);
+      lessor.attach(a.key(), 0);
+      uncommittedEvents.add(
+          Event.newBuilder().setType(Event.EventType.DELETE).setKv(tomb).build());
+    }
+    return alive.size();
+  }
+
+  /** Which branch each txn (and nested txn) takes, decided before any of its ops run. */
+  private record TxnPath(boolean succeeded, List<TxnPath> nested) {}
+
+  private TxnPath choosePath(TxnRequest t, long rev) {
+    boolean ok = true;
+    for (Compare c : t.getCompareList()) {
+      if (!compare(c, rev)) {
+        ok = false;
+        break;
+      }
+    }
+    List<TxnPath> nested = new ArrayList<>();
+    for (RequestOp op : ok ? t.getSuccessList() : t.getFailureList()) {
+      if (op.hasRequestTxn()) {
+        nested.add(choosePath(op.getRequestTxn(), rev));
+      }
+    }
+    return new TxnPath(ok, nested);
+  }
+
+  /** etcd's applyCompare: every key in range must satisfy it; a missing key compares as zero. */
+  private boolean compare(Compare c, long rev) {
+    List<TreeIndex.Alive> alive = index.alive(c.getKey(), rangeEnd(c.getRangeEnd()), rev);
+    if (alive.isEmpty()) {
+      return c.getTarget() != Compare.CompareTarget.VALUE
+          && compareKv(c, KeyValue.getDefaultInstance());
+    }
+    for (TreeIndex.Alive a : alive) {
+      if (!compareKv(c, valueAt(a.found().modified()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean compareKv(Compare c, KeyValue kv) {
+    int result;
+    if (c.getTargetValue() == COMPARE_TARGET_LEASE) {
+      result = Long.compare(kv.getLease(), compareLease(c));
+    } else {
+      result = switch (c.getTarget()) {
+        case VALUE -> ByteString.unsignedLexicographicalComparator()
+            .compare(kv.getValue(), c.getValue());
+        case CREATE -> Long.compare(kv.getCreateRevision(), c.getCreateRevision());
+        case MOD -> Long.compare(kv.getModRevision(), c.getModRevision());
+        case VERSION -> Long.compare(kv.getVersion(), c.getVersion());
+        case UNRECOGNIZED -> throw new IllegalArgumentException(
+            "unknown compare target " + c.getTargetValue());
+      };
+    }
+    return switch (c.getResult()) {
+      case EQUAL -> result == 0;
+      case NOT_EQUAL -> result != 0;
+      case GREATER -> result > 0;
+      case LESS -> result < 0;
+      case UNRECOGNIZED -> throw new IllegalArgumentException(
+          "unknown compare result " + c.getResultValue());
+    };
+  }
+
+  /** The {@code lease} value of a LEASE compare: field 8, unknown to the bundled protos. */
+  private static long compareLease(Compare c) {
+    UnknownFieldSet.Field f = c.getUnknownFields().getField(COMPARE_FIELD_LEASE);
+    return f == null || f.getVarintList().isEmpty() ? 0 : f.getVarintList().getLast();
+  }
+
+  /** etcd's checkRequests: ops of the chosen branches that would fail, fail before any write. */
+  private void checkTxnOps(TxnRequest t, TxnPath path, long rev) {
+    int nested = 0;
+    for (RequestOp op : path.succeeded() ? t.getSuccessList() : t.getFailureList()) {
+      switch (op.getRequestCase()) {
+        case REQUEST_RANGE -> {
+          long r = op.getRequestRange().getRevision();
+          if (r > rev) {
+            throw new EtcdException(Kind.FUTURE_REV);
+          }
+          if (r > 0 && r < compactRev) {
+            throw new EtcdException(Kind.COMPACTED);
+          }
+        }
+        case REQUEST_PUT -> {
+          PutRequest p = op.getRequestPut();
+          if ((p.getIgnoreValue() || p.getIgnoreLease()) && current(p.getKey(), rev) == null) {
+            throw new EtcdException(Kind.KEY_NOT_FOUND);
+          }
+          if (p.getLease() != 0 && !lessor.exists(p.getLease())) {
+            throw new EtcdException(Kind.LEASE_NOT_FOUND);
+          }
+        }
+        case REQUEST_TXN -> checkTxnOps(op.getRequestTxn(), path.nested().get(nested++), rev);
+        case REQUEST_DELETE_RANGE, REQUEST_NOT_SET -> { }
+      }
+    }
+  }
+
+  private TxnResponse.Builder applyTxn(WriteTxn tw, TxnRequest t, TxnPath path) {
+    TxnResponse.Builder resp = TxnResponse.newBuilder().setSucceeded(path.succeeded());
+    int nested = 0;
+    for (RequestOp op : path.succeeded() ? t.getSuccessList() : t.getFailureList()) {
+      ResponseOp.Builder r = ResponseOp.newBuilder();
+      switch (op.getRequestCase()) {
+        case REQUEST_RANGE -> r.setResponseRange(rangeAt(op.getRequestRange(), tw.readRev()));
+        case REQUEST_PUT -> r.setResponsePut(putIn(tw, op.getRequestPut()));
+        case REQUEST_DELETE_RANGE ->
+            r.setResponseDeleteRange(deleteIn(tw, op.getRequestDeleteRange()));
+        case REQUEST_TXN -> r.setResponseTxn(
+            applyTxn(tw, op.getRequestTxn(), path.nested().get(nested++))
+                .setHeader(ResponseHeader.getDefaultInstance()));
+        case REQUEST_NOT_SET -> { }
+      }
+      resp.addResponses(r);
+    }
+    return resp;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static void checkPutShape(PutRequest p) {
+    TxnChecks.requireKey(p.getKey());
+    if (p.getIgnoreValue() && !p.getValue().isEmpty()) {
+      throw new EtcdException(Kind.VALUE_PROVIDED);
+    }
+    if (p.getIgnoreLease() && p.getLease() != 0) {
+      throw new EtcdException(Kind.LEASE_PROVIDED);
+    }
+  }
+
+  /** etcd's {@code mkGteRange}: absent end is one key, {@code "\0"} (or empty) is "to the end". */
+  static ByteString rangeEnd(ByteString end) {
+    if (end.isEmpty()) {
+      return null;
+    }
+    if (end.size() == 1 && end.byteAt(0) == 0) {
+      return ByteString.EMPTY;
+    }
+    return end;
+  }
+
+  private void checkSpace(long cost) {
+    if (cost == 0) {
+      return;
+    }
+    if (noSpaceAlarm || backend.sizeBytes() + cost >= options.effectiveQuota()) {
+      if (!noSpaceAlarm) {
+        noSpaceAlarm = true;
+        backend.put(batch, Bucket.META, ALARM_NOSPACE, new byte[] {1});
+      }
+      throw new EtcdException(Kind.NO_SPACE);
+    }
+  }
+
+  /** etcd's quota cost: bytes a request may add; 0 for requests that add nothing. */
+  static long quotaCost(Object request) {
+    return switch (request) {
+      case PutRequest p -> KeyValue.newBuilder().setKey(p.getKey()).setValue(p.getValue())
+          .setLease(p.getLease()).build().getSerializedSize() + KV_OVERHEAD;
+      case TxnRequest t -> Math.max(opsCost(t.getSuccessList()), opsCost(t.getFailureList()));
+      case LeaseGrantRequest g -> LEASE_OVERHEAD;
+      default -> 0;
+    };
+  }
+
+  private static long opsCost(List<RequestOp> ops) {
+    long cost = 0;
+    for (RequestOp op : ops) {
+      if (op.hasRequestPut()) {
+        cost += quotaCost(op.getRequestPut());
+      } else if (op.hasRequestTxn()) {
+        cost += quotaCost(op.getRequestTxn());
+      }
+    }
+    return cost;
+  }
+
+  private long chooseLeaseId() {
+    long seed = currentRev * 0x9E3779B97F4A7C15L + lessor.leases().size();
+    while (true) {
+      seed += 0x9E3779B97F4A7C15L;
+      long z = seed;
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      long id = (z ^ (z >>> 31)) & Long.MAX_VALUE;
+      if (id != 0 && !lessor.exists(id)) {
+        return id;
+      }
+    }
+  }
+
+  private KeyValue current(ByteString key, long rev) {
+    KeyIndex.Found f = index.get(key, rev);
+    return f == null ? null : valueAt(f.modified());
+  }
+
+  private void writeValue(Revision rev, KeyValue kv, boolean tombstone) {
+    backend.put(batch, Bucket.KEY, keyBytes(rev, tombstone), kv.toByteArray());
+    pending.put(rev, new Pending(kv, tombstone));
+  }
+
+  private static byte[] keyBytes(Revision rev, boolean tombstone) {
+    return tombstone ? rev.toTombstoneBytes() : rev.toBytes();
+  }
+
+  private KeyValue valueAt(Revision rev) {
+    Pending p = pending.get(rev);
+    if (p != null) {
+      return p.kv;
+    }
+    byte[] v = backend.get(Bucket.KEY, rev.toBytes());
+    if (v == null) {
+      throw new IllegalStateException("backend has no value at revision " + rev
+          + " although the key index refers to it: the backend is inconsistent");
+    }
+    return parse(v, KeyValue.parser());
+  }
+
+  // ---------------------------------------------------------------- for the watchable store
+
+  long committedRevision() {
+    return committedRev;
+  }
+
+  long compactRevisionLocked() {
+    return compactRev;
+  }
+
+  /** Committed events with {@code from <= revision <= to}, in revision order. Lock held. */
+  List<Event> committedEvents(long from, long to) {
+    List<Event> out = new ArrayList<>();
+    backend.scan(Bucket.KEY, new Revision(from, 0).toBytes(), new Revision(to + 1, 0).toBytes(),
+        (k, v) -> {
+          KeyValue kv = parse(v, KeyValue.parser());
+          out.add(Event.newBuilder()
+              .setType(Revision.isTombstone(k) ? Event.EventType.DELETE : Event.EventType.PUT)
+              .setKv(kv).build());
+          return true;
+        });
+    return out;
+  }
+
+  /** The key's value just before {@code rev}, or null (absent, or compacted away). Lock held. */
+  KeyValue previous(ByteString key, long rev) {
+    if (rev - 1 < compactRev) {
+      return null;
+    }
+    return current(key, rev - 1);
+  }
+
+  static ResponseHeader header(long revision) {
+    return ResponseHeader.newBuilder().setRevision(revision).build();
+  }
+
+  private static byte[] longBytes(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static <T> T parse(byte[] bytes, com.google.protobuf.Parser<T> parser) {
+    try {
+      return parser.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("backend holds an unreadable record: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    watchable.close();
+  }
+}

@@ -1,0 +1,93 @@
+package io.kvorum.storage.mvcc;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The in-memory index of every key, ordered by unsigned bytes (etcd's {@code treeIndex}). It maps
+ * keys to {@link KeyIndex}es; the values live in the backend, keyed by revision. Rebuilt on start
+ * from the backend. Not thread-safe: {@link MvccStore} guards it with its lock.
+ *
+ * <p>Ranges follow etcd: {@code end == null} is the single key {@code key}; an empty {@code end}
+ * is every key {@code >= key} (a client's {@code range_end = "\0"}); otherwise {@code [key, end)}.
+ */
+final class TreeIndex {
+  private final NavigableMap<ByteString, KeyIndex> tree =
+      new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+
+  void put(ByteString key, Revision rev) {
+    tree.computeIfAbsent(key, KeyIndex::new).put(rev);
+  }
+
+  void tombstone(ByteString key, Revision rev) {
+    KeyIndex ki = tree.get(key);
+    if (ki == null) {
+      throw new IllegalStateException("tombstone on unknown key " + key.toStringUtf8());
+    }
+    ki.tombstone(rev);
+  }
+
+  KeyIndex.Found get(ByteString key, long atRev) {
+    KeyIndex ki = tree.get(key);
+    return ki == null ? null : ki.get(atRev);
+  }
+
+  /** Calls {@code visit} with each key alive at {@code atRev} in range, in key order. */
+  void visit(ByteString key, ByteString end, long atRev, Consumer<Alive> visit) {
+    for (KeyIndex ki : slice(key, end)) {
+      KeyIndex.Found f = ki.get(atRev);
+      if (f != null) {
+        visit.accept(new Alive(ki.key, f));
+      }
+    }
+  }
+
+  /** Keys alive at {@code atRev} in range, in key order. */
+  List<Alive> alive(ByteString key, ByteString end, long atRev) {
+    List<Alive> out = new ArrayList<>();
+    visit(key, end, atRev, out::add);
+    return out;
+  }
+
+  /** A key alive at some revision, with what the index knows about it then. */
+  record Alive(ByteString key, KeyIndex.Found found) {}
+
+  private Iterable<KeyIndex> slice(ByteString key, ByteString end) {
+    if (end == null) {
+      KeyIndex ki = tree.get(key);
+      return ki == null ? List.of() : List.of(ki);
+    }
+    if (end.isEmpty()) {
+      return tree.tailMap(key, true).values();
+    }
+    if (ByteString.unsignedLexicographicalComparator().compare(key, end) >= 0) {
+      return List.of();
+    }
+    return tree.subMap(key, true, end, false).values();
+  }
+
+  /** Compacts every key at {@code atRev}; returns the revisions at or below it that stay. */
+  Set<Revision> compact(long atRev) {
+    Set<Revision> keep = new HashSet<>();
+    Iterator<KeyIndex> it = tree.values().iterator();
+    while (it.hasNext()) {
+      KeyIndex ki = it.next();
+      ki.compact(atRev, keep);
+      if (ki.isEmpty()) {
+        it.remove();
+      }
+    }
+    return keep;
+  }
+
+  int size() {
+    return tree.size();
+  }
+}
