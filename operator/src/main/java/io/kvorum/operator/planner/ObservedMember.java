@@ -1,0 +1,49 @@
+package io.kvorum.operator.planner;
+
+/**
+ * One member slot (ordinal) as seen at the start of a reconcile: its pod and volume in
+ * Kubernetes, and what the member itself answered (absent fields mean it did not answer).
+ *
+ * @param memberId     Raft member id, or null when the slot is not in the member list
+ * @param podVersion   the version label of the pod (the image it runs), null without a pod
+ * @param serverVersion what the member's /version said, null when unreachable
+ * @param appliedIndex the Raft applied index from Maintenance.Status, -1 when unknown
+ */
+public record ObservedMember(
+    int ordinal,
+    String name,
+    PodState pod,
+    String podVersion,
+    boolean pvc,
+    Long memberId,
+    boolean learner,
+    boolean healthy,
+    String serverVersion,
+    boolean leader,
+    long appliedIndex,
+    boolean alarm) {
+
+  public enum PodState {
+    /** No pod. */
+    ABSENT,
+    /** Created, not running yet (scheduling, pulling, starting). */
+    PENDING,
+    RUNNING,
+    /** Deletion requested, still there: a pod with the same name cannot be created yet. */
+    TERMINATING,
+    /** Exited and will not restart (phase Failed or Succeeded). */
+    FAILED
+  }
+
+  public boolean inMemberList() {
+    return memberId != null;
+  }
+
+  public boolean voter() {
+    return memberId != null && !learner;
+  }
+
+  public boolean runs(String version) {
+    return version.equals(serverVersion) && version.equals(podVersion);
+  }
+}
