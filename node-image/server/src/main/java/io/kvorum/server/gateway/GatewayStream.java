@@ -37,6 +37,9 @@ final class GatewayStream<T extends Message> extends ServerCallStreamObserver<T>
                 onCancel.run();
               }
             });
+    // Headers go out now: a watch may not produce its first line for a long time, and a
+    // client waits for the status line before it reads any.
+    response.writeHead();
   }
 
   @Override
