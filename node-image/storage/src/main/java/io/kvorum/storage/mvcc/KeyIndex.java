@@ -72,6 +72,24 @@ final class KeyIndex {
     modified = rev;
   }
 
+  /**
+   * Rebuilding from the backend: records {@code rev}, the oldest revision of the key that is
+   * left, whose value says when its generation was created and which version it is. Compaction
+   * may have removed the earlier revisions of that first generation, so they cannot be counted.
+   */
+  void restore(Revision created, Revision rev, long version) {
+    if (!generations.isEmpty()) {
+      put(rev);
+      return;
+    }
+    Generation g = new Generation();
+    g.created = created;
+    g.version = version;
+    g.revs.add(rev);
+    generations.add(g);
+    modified = rev;
+  }
+
   /** Records a deletion at {@code rev}; the key must be alive. */
   void tombstone(Revision rev) {
     if (generations.isEmpty() || generations.getLast().isEmpty()) {

@@ -136,7 +136,7 @@ public final class MvccStore implements AutoCloseable {
         index.tombstone(kv.getKey(), rev);
         leaseOfKey.remove(kv.getKey());
       } else {
-        index.put(kv.getKey(), rev);
+        index.restore(kv.getKey(), rev, kv.getCreateRevision(), kv.getVersion());
         leaseOfKey.put(kv.getKey(), kv.getLease());
       }
       currentRev = Math.max(currentRev, rev.main());

@@ -26,6 +26,12 @@ final class TreeIndex {
     tree.computeIfAbsent(key, KeyIndex::new).put(rev);
   }
 
+  /** Rebuilding from the backend; see {@link KeyIndex#restore}. */
+  void restore(ByteString key, Revision rev, long createRevision, long version) {
+    tree.computeIfAbsent(key, KeyIndex::new)
+        .restore(new Revision(createRevision, 0), rev, version);
+  }
+
   void tombstone(ByteString key, Revision rev) {
     KeyIndex ki = tree.get(key);
     if (ki == null) {
