@@ -10,6 +10,7 @@ import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 
 /**
@@ -35,21 +36,22 @@ final class Charts {
       ToDoubleFunction<WorkloadResult> metric, boolean logarithmic) {
     CategoryChart chart = new CategoryChartBuilder().width(1400).height(720).title(title)
         .xAxisTitle("workload").yAxisTitle(yTitle).build();
-    Styler styler = chart.getStyler();
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
-    chart.getStyler().setPlotBackgroundColor(Color.WHITE);
-    chart.getStyler().setPlotGridLinesColor(new Color(0xDDDDDD));
-    chart.getStyler().setXAxisLabelRotation(30);
-    chart.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-    chart.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-    chart.getStyler().setSeriesColors(COLORS);
-    chart.getStyler().setYAxisLogarithmic(logarithmic);
-    chart.getStyler().setYAxisDecimalPattern(logarithmic ? "#,##0.##" : "#,###");
-    chart.getStyler().setLabelsVisible(false);
+    CategoryStyler styler = chart.getStyler();
+    styler.setChartBackgroundColor(Color.WHITE);
+    styler.setPlotBackgroundColor(Color.WHITE);
+    styler.setPlotGridLinesColor(new Color(0xDDDDDD));
+    styler.setXAxisLabelRotation(30);
+    styler.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    styler.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+    styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+    styler.setSeriesColors(COLORS);
+    styler.setYAxisLogarithmic(logarithmic);
+    styler.setYAxisDecimalPattern(logarithmic ? "#,##0.##" : "#,###");
+    styler.setLabelsVisible(false);
     styler.setToolTipsEnabled(false);
 
     List<String> names = Report.workloadNames(targets);
+    double smallest = Double.MAX_VALUE;
     for (TargetResult t : targets) {
       List<Double> values = new ArrayList<>();
       for (String name : names) {
@@ -57,8 +59,15 @@ final class Charts {
         double v = w == null || !w.ran() ? 0 : metric.applyAsDouble(w);
         // a log axis cannot show 0; a missing bar reads as "not measured"
         values.add(logarithmic && v <= 0 ? Double.NaN : v);
+        if (v > 0) {
+          smallest = Math.min(smallest, v);
+        }
       }
       chart.addSeries(t.label(), names, values);
+    }
+    if (logarithmic && smallest < Double.MAX_VALUE) {
+      // bars grow from the axis minimum, which a log axis cannot put at 0: use the decade below
+      styler.setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
     }
     return chart;
   }

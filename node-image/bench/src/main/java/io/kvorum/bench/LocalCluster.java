@@ -53,6 +53,21 @@ final class LocalCluster implements AutoCloseable {
     this.flags = new MemberFlags(ports.subList(0, MEMBERS), ports.subList(MEMBERS, 2 * MEMBERS),
         "bench-" + label);
     this.sampler = Thread.ofPlatform().daemon().name("rss-" + label).start(this::sampleRss);
+    warmUpProbes();
+  }
+
+  /**
+   * Runs every kind of readiness probe once against the not yet listening ports, so class loading
+   * and JIT of the HTTP and gRPC clients are not counted in the first cluster's start time.
+   */
+  private void warmUpProbes() {
+    try {
+      isHealthy(0);
+      currentLeader();
+      readsLinearizably(clientEndpoints().getFirst());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   List<InetSocketAddress> clientEndpoints() {

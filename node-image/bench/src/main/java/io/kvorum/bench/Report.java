@@ -43,7 +43,17 @@ final class Report {
       md.append("- ").append(t.label()).append(": ").append(t.version()).append('\n');
     }
     md.append('\n');
+    comparisonTable(md, targets);
+    for (TargetResult t : targets) {
+      detailTable(md, t);
+    }
+    checkPerfTable(md, targets);
+    memoryAndStartupTable(md, targets);
+    return md.toString();
+  }
 
+  /** Workload, each target's ops/s, the ratio (two targets), each target's p50 and p99. */
+  private static void comparisonTable(StringBuilder md, List<TargetResult> targets) {
     List<String> workloads = workloadNames(targets);
     List<String> header = new ArrayList<>(List.of("workload"));
     for (TargetResult t : targets) {
@@ -72,55 +82,63 @@ final class Report {
       md.append(row(cells));
     }
     md.append('\n');
+  }
 
-    for (TargetResult t : targets) {
-      md.append("## ").append(t.label()).append("\n\n");
-      if (t.failure() != null) {
-        md.append("**The run stopped early:** ").append(t.failure()).append("\n\n");
+  /** Every figure of one target, and why it stopped if it did. */
+  private static void detailTable(StringBuilder md, TargetResult t) {
+    md.append("## ").append(t.label()).append("\n\n");
+    if (t.failure() != null) {
+      md.append("**The run stopped early:** ").append(t.failure()).append("\n\n");
+    }
+    List<String> detail = List.of("workload", "ops/s", "p50 ms", "p90 ms", "p99 ms",
+        "p99.9 ms", "max ms", "requests", "errors");
+    md.append(row(detail)).append(separator(detail.size()));
+    for (WorkloadResult w : t.workloads()) {
+      if (!w.ran()) {
+        md.append(row(List.of(w.workload(), "failed: " + w.failure().replace('|', '/'), "", "",
+            "", "", "", "", "")));
+        continue;
       }
-      List<String> detail = List.of("workload", "ops/s", "p50 ms", "p90 ms", "p99 ms",
-          "p99.9 ms", "max ms", "requests", "errors");
-      md.append(row(detail)).append(separator(detail.size()));
-      for (WorkloadResult w : t.workloads()) {
-        if (!w.ran()) {
-          md.append(row(List.of(w.workload(), "failed: " + w.failure().replace('|', '/'), "", "",
-              "", "", "", "", "")));
-          continue;
+      md.append(row(List.of(w.workload(), ops(w.opsPerSecond()), ms(w.p50()), ms(w.p90()),
+          ms(w.p99()), ms(w.p999()), ms(w.max()), Long.toString(w.requests()),
+          Long.toString(w.errors()))));
+    }
+    md.append('\n');
+  }
+
+  /** The verdict and figures of etcdctl check perf per load; nothing when none ran. */
+  private static void checkPerfTable(StringBuilder md, List<TargetResult> targets) {
+    Set<String> loads = new LinkedHashSet<>();
+    targets.forEach(t -> t.checks().forEach(c -> loads.add(c.load())));
+    if (!loads.isEmpty()) {
+      md.append("## etcdctl check perf\n\n");
+      List<String> checkHeader = new ArrayList<>(List.of("load"));
+      for (TargetResult t : targets) {
+        checkHeader.add(t.label() + " verdict");
+        checkHeader.add(t.label() + " writes/s");
+        checkHeader.add(t.label() + " slowest s");
+        checkHeader.add(t.label() + " stddev s");
+      }
+      md.append(row(checkHeader)).append(separator(checkHeader.size()));
+      for (String load : loads) {
+        List<String> cells = new ArrayList<>(List.of(load));
+        for (TargetResult t : targets) {
+          CheckPerfResult c = t.check(load);
+          cells.add(c == null ? "—" : c.verdict());
+          cells.add(c == null || c.writesPerSecond().isEmpty() ? "—"
+              : ops(c.writesPerSecond().getAsDouble()));
+          cells.add(c == null || c.slowestSeconds().isEmpty() ? "—"
+              : String.format(Locale.ROOT, "%.3f", c.slowestSeconds().getAsDouble()));
+          cells.add(c == null || c.stddevSeconds().isEmpty() ? "—"
+              : String.format(Locale.ROOT, "%.3f", c.stddevSeconds().getAsDouble()));
         }
-        md.append(row(List.of(w.workload(), ops(w.opsPerSecond()), ms(w.p50()), ms(w.p90()),
-            ms(w.p99()), ms(w.p999()), ms(w.max()), Long.toString(w.requests()),
-            Long.toString(w.errors()))));
+        md.append(row(cells));
       }
       md.append('\n');
     }
+  }
 
-    md.append("## etcdctl check perf\n\n");
-    List<String> checkHeader = new ArrayList<>(List.of("load"));
-    for (TargetResult t : targets) {
-      checkHeader.add(t.label() + " verdict");
-      checkHeader.add(t.label() + " writes/s");
-      checkHeader.add(t.label() + " slowest s");
-      checkHeader.add(t.label() + " stddev s");
-    }
-    md.append(row(checkHeader)).append(separator(checkHeader.size()));
-    Set<String> loads = new LinkedHashSet<>();
-    targets.forEach(t -> t.checks().forEach(c -> loads.add(c.load())));
-    for (String load : loads) {
-      List<String> cells = new ArrayList<>(List.of(load));
-      for (TargetResult t : targets) {
-        CheckPerfResult c = t.check(load);
-        cells.add(c == null ? "—" : c.verdict());
-        cells.add(c == null || c.writesPerSecond().isEmpty() ? "—"
-            : ops(c.writesPerSecond().getAsDouble()));
-        cells.add(c == null || c.slowestSeconds().isEmpty() ? "—"
-            : String.format(Locale.ROOT, "%.3f", c.slowestSeconds().getAsDouble()));
-        cells.add(c == null || c.stddevSeconds().isEmpty() ? "—"
-            : String.format(Locale.ROOT, "%.3f", c.stddevSeconds().getAsDouble()));
-      }
-      md.append(row(cells));
-    }
-    md.append('\n');
-
+  private static void memoryAndStartupTable(StringBuilder md, List<TargetResult> targets) {
     md.append("## Memory and startup\n\n");
     List<String> memHeader = new ArrayList<>(List.of(""));
     targets.forEach(t -> memHeader.add(t.label()));
@@ -139,7 +157,6 @@ final class Report {
           : seconds(t.restartWithData().toMillis()) + " (" + t.datasetMiB() + " MiB)");
     }
     md.append(row(rss)).append(row(fresh)).append(row(restart));
-    return md.toString();
   }
 
   /** One line per target and workload; latencies in milliseconds. */

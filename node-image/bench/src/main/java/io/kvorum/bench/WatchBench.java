@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * event is the time from the put's answer (the writer learns it is committed) to the event's
  * arrival at the watcher. An event that arrives before its put was answered counts as 0. Only
  * puts sent inside the measured window count; W events are expected for each answered one, and
- * those that never arrive are errors.
+ * those that never arrive are errors. Throughput is events delivered per second, over the window
+ * stretched to the last event's arrival when delivery lags behind.
  */
 final class WatchBench {
 
@@ -76,7 +77,9 @@ final class WatchBench {
       }
       all.forEach(Watcher::close);
       long missing = Math.max(0, expected - window.received.get());
-      LatencySummary events = recorders.harvest((window.to - window.from) / 1e9);
+      // Delivery may lag the puts: the rate is events over the time until the last one arrived.
+      long deliveredUntil = Math.max(window.to, window.lastArrival.get());
+      LatencySummary events = recorders.harvest((deliveredUntil - window.from) / 1e9);
       return new LatencySummary(events.histogram(),
           events.errors() + missing + putters.errors.get(), events.seconds());
     }
@@ -87,6 +90,7 @@ final class WatchBench {
     volatile long from = Long.MAX_VALUE;
     volatile long to = Long.MAX_VALUE;
     final AtomicLong received = new AtomicLong();
+    final AtomicLong lastArrival = new AtomicLong();
 
     boolean contains(long sentAt) {
       return sentAt >= from && sentAt < to;
@@ -136,6 +140,7 @@ final class WatchBench {
         long acked = ackedAt.get((int) seq);
         recorders.recordNanos(index, acked == 0 ? 0 : now - acked);
         window.received.incrementAndGet();
+        window.lastArrival.accumulateAndGet(now, Math::max);
       }
     }
 

@@ -91,6 +91,7 @@ public record Workload(
         range(false, 1),
         range(false, 256),
         txnCas(64),
+        watch(100, 100),
         watch(1000, 1000));
   }
 
