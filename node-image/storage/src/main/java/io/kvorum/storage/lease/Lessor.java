@@ -57,6 +57,8 @@ public final class Lessor {
     final long id;
     final long ttlSeconds;
     long deadlineNanos = FOREVER;
+    /** When an expired lease is offered again if its revoke has not been applied by then. */
+    long retryNanos = FOREVER;
     final Set<ByteString> keys =
         new TreeSet<>(ByteString.unsignedLexicographicalComparator());
 
@@ -190,12 +192,12 @@ public final class Lessor {
     while (out.size() < limit && !deadlines.isEmpty() && deadlines.peek().nanos <= now) {
       Deadline d = deadlines.poll();
       Lease l = leases.get(d.id);
-      if (l == null || l.deadlineNanos != d.nanos) {
+      if (l == null || (l.deadlineNanos != d.nanos && l.retryNanos != d.nanos)) {
         continue; // revoked or renewed since
       }
       out.add(l.id);
-      l.deadlineNanos = now + EXPIRED_RETRY_NANOS;
-      deadlines.add(new Deadline(l.deadlineNanos, l.id));
+      l.retryNanos = now + EXPIRED_RETRY_NANOS;
+      deadlines.add(new Deadline(l.retryNanos, l.id));
     }
     return out;
   }
@@ -215,6 +217,7 @@ public final class Lessor {
     deadlines.clear();
     for (Lease l : leases.values()) {
       l.deadlineNanos = FOREVER;
+      l.retryNanos = FOREVER;
     }
   }
 
@@ -224,6 +227,7 @@ public final class Lessor {
 
   private void refresh(Lease l, long extendNanos) {
     l.deadlineNanos = nanoTime.getAsLong() + extendNanos + l.ttlSeconds * 1_000_000_000L;
+    l.retryNanos = FOREVER;
     deadlines.add(new Deadline(l.deadlineNanos, l.id));
   }
 }
