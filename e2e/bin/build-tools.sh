@@ -26,7 +26,7 @@ source "$E2E_DIR/bin/lib.sh"
 ALL_TOOLS=(kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet kube-proxy helm coredns)
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${ALL_TOOLS[@]}"; exit 0; fi
-if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0; fi
 
 wanted=("$@")
 if [[ ${#wanted[@]} -eq 0 ]]; then wanted=("${ALL_TOOLS[@]}"); fi
@@ -46,6 +46,9 @@ K8S_MINOR=$(echo "$K8S_VERSION" | cut -d. -f2)
 
 mkdir -p "$BIN_DIR"
 TIMINGS="$BIN_DIR/timings.tsv"
+# One build at a time, also across callers (cluster.sh up, smoke.sh, a user in a shell).
+exec 9> "$BIN_DIR/.lock"
+if ! flock -n 9; then log "another build-tools.sh is running; waiting for it to finish"; flock 9; fi
 
 # package, module dir and -ldflags of one tool
 package_of() {
