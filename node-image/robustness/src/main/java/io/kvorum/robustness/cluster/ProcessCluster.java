@@ -1,0 +1,460 @@
+package io.kvorum.robustness.cluster;
+
+import io.etcd.jetcd.api.ClusterGrpc;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.Member;
+import io.etcd.jetcd.api.MemberAddRequest;
+import io.etcd.jetcd.api.MemberAddResponse;
+import io.etcd.jetcd.api.MemberListRequest;
+import io.etcd.jetcd.api.MemberRemoveRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.StatusRuntimeException;
+import io.kvorum.robustness.load.Endpoints;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A {@link ClusterUnderTest} of real member processes on 127.0.0.1, with a {@link PeerProxy}
+ * in front of every peer port. The {@link MemberBinary} decides whether the members are etcd
+ * or kvorum; everything else is the same.
+ *
+ * <p>Layout under the work dir: {@code m<i>/data} (the data dir), {@code m<i>.log} (stdout and
+ * stderr of every run of the member, appended).
+ */
+public final class ProcessCluster implements ClusterUnderTest {
+
+    private static final Duration ADMIN_TIMEOUT = Duration.ofMillis(800);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final MemberBinary binary;
+    private final Path workDir;
+    private final Consumer<String> log;
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final PeerNetwork network;
+    private final Endpoints admin;
+
+    private ProcessCluster(MemberBinary binary, int size, Path workDir, Consumer<String> log) throws IOException {
+        this.binary = binary;
+        this.workDir = workDir;
+        this.log = log;
+        this.network = new PeerNetwork(this::runningPids, log);
+        deleteRecursively(workDir); // a data dir left by an earlier run names other ports and another cluster
+        Files.createDirectories(workDir);
+        int[] ports = freePorts(3 * size);
+        String token = "robustness-" + Long.toHexString(System.nanoTime());
+        String initialCluster = Stream.iterate(0, i -> i + 1).limit(size)
+                .map(i -> "m" + i + "=http://127.0.0.1:" + ports[3 * i + 2]).collect(Collectors.joining(","));
+        for (int i = 0; i < size; i++) {
+            String name = "m" + i;
+            MemberFlags flags = new MemberFlags(name, workDir.resolve(name).resolve("data"), ports[3 * i],
+                    ports[3 * i + 1], ports[3 * i + 2], initialCluster, token, false);
+            nodes.put(name, new Node(flags, workDir.resolve(name + ".log")));
+            network.addMember(name, flags.proxyPort(), flags.peerPort());
+        }
+        this.admin = new Endpoints(nodes.values().stream().map(n -> n.flags.clientUrl()).toList());
+    }
+
+    /** Starts {@code size} members and waits until they serve linearizable reads. */
+    public static ProcessCluster start(MemberBinary binary, int size, Path workDir, Consumer<String> log,
+                                       Duration startTimeout) {
+        ProcessCluster cluster;
+        try {
+            cluster = new ProcessCluster(binary, size, workDir, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare cluster in " + workDir, e);
+        }
+        try {
+            cluster.startAll();
+            cluster.awaitHealthy(startTimeout);
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String describe() {
+        return nodes.size() + " x " + binary.describe() + " in " + workDir;
+    }
+
+    @Override
+    public List<String> members() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    @Override
+    public List<String> clientUrls() {
+        return nodes.values().stream().map(n -> n.flags.clientUrl()).toList();
+    }
+
+    @Override
+    public PeerNetwork network() {
+        return network;
+    }
+
+    @Override
+    public boolean supportsFailpoints() {
+        return binary.supportsFailpoints();
+    }
+
+    // --- processes ---------------------------------------------------------------------
+
+    @Override
+    public synchronized void start(String member) {
+        Node n = node(member);
+        if (n.process != null && n.process.isAlive()) {
+            throw new IllegalStateException(member + " is already running (pid " + n.process.pid() + ")");
+        }
+        try {
+            Files.createDirectories(n.flags.dataDir().getParent());
+            ProcessBuilder pb = new ProcessBuilder(binary.command(n.flags)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(n.logFile.toFile()));
+            pb.environment().putAll(binary.environment(n.failpoints));
+            n.process = pb.start();
+            n.paused = false;
+            log.accept("started " + member + " (pid " + n.process.pid() + (n.failpoints.isEmpty() ? "" : ", failpoints " + n.failpoints) + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + member + " with " + binary.describe(), e);
+        }
+    }
+
+    @Override
+    public synchronized void startAll() {
+        nodes.keySet().forEach(this::start);
+    }
+
+    @Override
+    public synchronized void kill(String member) {
+        Node n = node(member);
+        if (n.process == null || !n.process.isAlive()) {
+            return;
+        }
+        n.process.destroyForcibly(); // SIGKILL, which also ends a SIGSTOPped process
+        waitFor(n.process, member);
+        n.paused = false;
+        log.accept("killed " + member);
+    }
+
+    @Override
+    public synchronized void killAll() {
+        nodes.values().stream().filter(n -> n.process != null && n.process.isAlive()).forEach(n -> n.process.destroyForcibly());
+        nodes.forEach((name, n) -> {
+            if (n.process != null) {
+                waitFor(n.process, name);
+                n.paused = false;
+            }
+        });
+        log.accept("killed all members");
+    }
+
+    @Override
+    public synchronized boolean isRunning(String member) {
+        Process p = node(member).process;
+        return p != null && p.isAlive();
+    }
+
+    @Override
+    public synchronized boolean isPaused(String member) {
+        return isRunning(member) && node(member).paused;
+    }
+
+    @Override
+    public synchronized void pause(String member) {
+        signal(member, "STOP");
+        node(member).paused = true;
+        log.accept("paused " + member);
+    }
+
+    @Override
+    public synchronized void resume(String member) {
+        signal(member, "CONT");
+        node(member).paused = false;
+        log.accept("resumed " + member);
+    }
+
+    @Override
+    public synchronized void restartWithFailpoints(String member, String failpoints) {
+        if (!binary.supportsFailpoints()) {
+            throw new UnsupportedOperationException(binary.describe() + " has no failpoints compiled in");
+        }
+        kill(member);
+        node(member).failpoints = failpoints;
+        start(member);
+    }
+
+    private void signal(String member, String signal) {
+        Node n = node(member);
+        if (n.process == null || !n.process.isAlive()) {
+            throw new IllegalStateException("cannot send SIG" + signal + " to " + member + ": it is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(n.process.pid())).inheritIO().start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + n.process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill(1): is procps installed?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + member, e);
+        }
+    }
+
+    private static void waitFor(Process p, String member) {
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(member + " (pid " + p.pid() + ") did not exit within " + STOP_TIMEOUT + " of SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + member + " to exit", e);
+        }
+    }
+
+    private Map<String, Long> runningPids() {
+        Map<String, Long> pids = new HashMap<>();
+        synchronized (this) {
+            nodes.forEach((name, n) -> {
+                if (n.process != null && n.process.isAlive()) {
+                    pids.put(name, n.process.pid());
+                }
+            });
+        }
+        return pids;
+    }
+
+    // --- cluster state through the client API ---------------------------------------------
+
+    @Override
+    public Optional<String> leader() {
+        return statuses().entrySet().stream()
+                .filter(e -> e.getValue().getLeader() == e.getValue().getHeader().getMemberId())
+                .max(Comparator.comparingLong(e -> e.getValue().getRaftTerm()))
+                .map(Map.Entry::getKey);
+    }
+
+    @Override
+    public String awaitLeader(Duration timeout) {
+        return poll(timeout, "a leader all running members agree on", () -> {
+            Map<String, StatusResponse> statuses = statuses();
+            if (statuses.size() < reachableCount()) {
+                return null;
+            }
+            long leaderId = statuses.values().iterator().next().getLeader();
+            if (leaderId == 0 || statuses.values().stream().anyMatch(s -> s.getLeader() != leaderId)) {
+                return null;
+            }
+            return statuses.entrySet().stream().filter(e -> e.getValue().getHeader().getMemberId() == leaderId)
+                    .map(Map.Entry::getKey).findFirst().orElse(null);
+        });
+    }
+
+    @Override
+    public void awaitHealthy(Duration timeout) {
+        poll(timeout, "every running member to serve a linearizable read", () -> {
+            for (int i : reachable()) {
+                try {
+                    KVGrpc.newBlockingStub(admin.channel(i)).withDeadlineAfter(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                            .range(RangeRequest.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8("health")).build());
+                } catch (StatusRuntimeException e) {
+                    return null;
+                }
+            }
+            return Boolean.TRUE;
+        });
+    }
+
+    @Override
+    public void replace(String member) {
+        Node n = node(member);
+        String peerUrl = n.flags.advertisedPeerUrl();
+        kill(member);
+        long id = poll(Duration.ofSeconds(20), "the member list to show " + member, () -> memberList().stream()
+                .filter(m -> m.getPeerURLsList().contains(peerUrl)).map(Member::getID).findFirst().orElse(null));
+        poll(Duration.ofSeconds(20), "member remove of " + member, () -> adminCall(c ->
+                ClusterGrpc.newBlockingStub(c).withDeadlineAfter(2, TimeUnit.SECONDS)
+                        .memberRemove(MemberRemoveRequest.newBuilder().setID(id).build())));
+        deleteRecursively(n.flags.dataDir());
+        MemberAddResponse added = poll(Duration.ofSeconds(20), "member add of " + member, () -> adminCall(c ->
+                ClusterGrpc.newBlockingStub(c).withDeadlineAfter(2, TimeUnit.SECONDS)
+                        .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(peerUrl).build())));
+        String initialCluster = added.getMembersList().stream().flatMap(m -> m.getPeerURLsList().stream()
+                        .map(url -> (m.getName().isEmpty() ? nameOfPeerUrl(url) : m.getName()) + "=" + url))
+                .collect(Collectors.joining(","));
+        MemberFlags f = n.flags;
+        synchronized (this) {
+            n.flags = new MemberFlags(f.name(), f.dataDir(), f.clientPort(), f.peerPort(), f.proxyPort(),
+                    initialCluster, f.clusterToken(), true);
+        }
+        log.accept("replaced " + member + " (old id " + Long.toHexString(id) + ", new id "
+                + Long.toHexString(added.getMember().getID()) + "), initial cluster " + initialCluster);
+        start(member);
+    }
+
+    private String nameOfPeerUrl(String url) {
+        return nodes.entrySet().stream().filter(e -> e.getValue().flags.advertisedPeerUrl().equals(url))
+                .map(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new IllegalStateException("peer URL " + url + " belongs to no member of this cluster"));
+    }
+
+    private List<Member> memberList() {
+        List<Member> members = adminCall(c -> ClusterGrpc.newBlockingStub(c)
+                .withDeadlineAfter(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .memberList(MemberListRequest.getDefaultInstance()).getMembersList());
+        return members == null ? List.of() : members;
+    }
+
+    /** The first answer of any reachable member, or null if none answered. */
+    private <T> T adminCall(java.util.function.Function<io.grpc.ManagedChannel, T> call) {
+        for (int i : reachable()) {
+            try {
+                return call.apply(admin.channel(i));
+            } catch (StatusRuntimeException e) {
+                // try the next member
+            }
+        }
+        return null;
+    }
+
+    private Map<String, StatusResponse> statuses() {
+        Map<String, StatusResponse> out = new LinkedHashMap<>();
+        List<String> names = members();
+        for (int i : reachable()) {
+            try {
+                out.put(names.get(i), MaintenanceGrpc.newBlockingStub(admin.channel(i))
+                        .withDeadlineAfter(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        .status(StatusRequest.getDefaultInstance()));
+            } catch (StatusRuntimeException e) {
+                // not answering (yet): not part of the picture
+            }
+        }
+        return out;
+    }
+
+    /** Indexes of members that run and are not paused: the ones that can answer. */
+    private synchronized List<Integer> reachable() {
+        List<Integer> out = new ArrayList<>();
+        int i = 0;
+        for (Node n : nodes.values()) {
+            if (n.process != null && n.process.isAlive() && !n.paused) {
+                out.add(i);
+            }
+            i++;
+        }
+        return out;
+    }
+
+    private int reachableCount() {
+        return reachable().size();
+    }
+
+    private static <T> T poll(Duration timeout, String what, Supplier<T> attempt) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            T value = attempt.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            nodes.values().stream().filter(n -> n.process != null).forEach(n -> n.process.destroyForcibly());
+            nodes.forEach((name, n) -> {
+                if (n.process != null) {
+                    try {
+                        n.process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+        }
+        network.close();
+        admin.close();
+    }
+
+    private Node node(String member) {
+        Node n = nodes.get(member);
+        if (n == null) {
+            throw new IllegalArgumentException("no member " + member + "; members are " + nodes.keySet());
+        }
+        return n;
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot wipe " + dir, e);
+        }
+    }
+
+    /** One member's process and configuration. Guarded by the cluster's lock. */
+    private static final class Node {
+        MemberFlags flags;
+        final Path logFile;
+        Process process;
+        boolean paused;
+        String failpoints = "";
+
+        Node(MemberFlags flags, Path logFile) {
+            this.flags = flags;
+            this.logFile = logFile;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.kvorum.robustness.scenario;
+
+import io.kvorum.robustness.cluster.ClusterUnderTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/** What a fault may use: the cluster, a seeded random, the timeline log, and how long to hold a fault. */
+public record FaultContext(ClusterUnderTest cluster, Random random, Consumer<String> log, Duration hold) {
+
+    /** Election timeout of both etcd's and Kvorum's defaults (1 s) with room for a pre-vote round. */
+    public static final Duration ELECTION_BOUND = Duration.ofSeconds(15);
+
+    public String leader() {
+        return cluster.awaitLeader(ELECTION_BOUND);
+    }
+
+    public String someFollower(String leader) {
+        List<String> followers = cluster.members().stream().filter(m -> !m.equals(leader)).toList();
+        return followers.get(random.nextInt(followers.size()));
+    }
+
+    /**
+     * Proof that a fault took effect: some member other than {@code old} becomes leader (the
+     * one with the highest term among those answering). Without this check a harness whose
+     * partitions do nothing would pass every scenario.
+     */
+    public String awaitLeaderOtherThan(String old) {
+        long deadline = System.nanoTime() + ELECTION_BOUND.toNanos();
+        while (System.nanoTime() < deadline) {
+            var now = cluster.leader();
+            if (now.isPresent() && !now.get().equals(old)) {
+                log.accept("new leader " + now.get());
+                return now.get();
+            }
+            sleep(Duration.ofMillis(100));
+        }
+        throw new IllegalStateException("no member other than " + old + " became leader within " + ELECTION_BOUND
+                + ": the fault did not take effect, or the cluster cannot elect");
+    }
+
+    public void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.kvorum.robustness.scenario;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How long and how often: {@code -Drobustness.profile=short} (the default, for CI: a few
+ * seconds of load per scenario) or {@code long}.
+ *
+ * @param load            load duration per scenario run
+ * @param seeds           each scenario runs once per seed
+ * @param durabilityCycles whole-cluster SIGKILL/restart cycles in the crash durability test
+ */
+public record Profile(String name, Duration load, List<Long> seeds, int durabilityCycles) {
+
+    public static final Profile SHORT = new Profile("short", Duration.ofSeconds(6), List.of(1L, 2L), 5);
+    public static final Profile LONG = new Profile("long", Duration.ofSeconds(20), List.of(1L, 2L, 3L, 4L, 5L), 100);
+
+    /** The profile named by {@code -Drobustness.profile}, with seeds overridden by {@code -Drobustness.seeds=1,2}. */
+    public static Profile current() {
+        String name = System.getProperty("robustness.profile", "short").trim().toLowerCase(Locale.ROOT);
+        Profile p = switch (name) {
+            case "short", "" -> SHORT;
+            case "long" -> LONG;
+            default -> throw new IllegalArgumentException("-Drobustness.profile=" + name + " is not a profile; use short or long");
+        };
+        String seeds = System.getProperty("robustness.seeds", "").trim();
+        if (seeds.isEmpty()) {
+            return p;
+        }
+        try {
+            return new Profile(p.name, p.load, Arrays.stream(seeds.split(",")).map(String::trim).map(Long::parseLong).toList(),
+                    p.durabilityCycles);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Drobustness.seeds=" + seeds + " must be a comma-separated list of integers", e);
+        }
+    }
+}
