@@ -38,6 +38,10 @@ public final class BenchRunner {
 
   public static void main(String[] args) throws Exception {
     System.setProperty("java.awt.headless", "true");
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.print(BenchOptions.USAGE);
+      return;
+    }
     BenchOptions options;
     try {
       options = BenchOptions.parse(args);

@@ -14,9 +14,11 @@ import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 
 /**
- * Bar charts of a run, one group of bars per workload and one colour per target: throughput
- * (linear axis) and p99 latency (logarithmic axis, since reads take a fraction of a millisecond
- * and watches under load can take seconds).
+ * Bar charts of a run, one group of bars per workload and one colour per target, each bar
+ * labelled with its value: throughput and p99 latency. Both axes are logarithmic: throughput
+ * spans single-client puts (hundreds per second) to watch fan-out (up to a million events per
+ * second), latency spans serializable reads (a fraction of a millisecond) to watches under load
+ * (seconds).
  */
 final class Charts {
 
@@ -26,14 +28,14 @@ final class Charts {
   private Charts() {}
 
   static void write(List<TargetResult> targets, Path dir) throws IOException {
-    save(chart(targets, "Throughput per workload (higher is better)", "ops/s",
-        WorkloadResult::opsPerSecond, false), dir.resolve("throughput"));
+    save(chart(targets, "Throughput per workload (higher is better)", "ops/s (log scale)",
+        WorkloadResult::opsPerSecond, "#,##0"), dir.resolve("throughput"));
     save(chart(targets, "p99 latency per workload (lower is better)", "p99 ms (log scale)",
-        WorkloadResult::p99, true), dir.resolve("p99"));
+        WorkloadResult::p99, "#,##0.##"), dir.resolve("p99"));
   }
 
   static CategoryChart chart(List<TargetResult> targets, String title, String yTitle,
-      ToDoubleFunction<WorkloadResult> metric, boolean logarithmic) {
+      ToDoubleFunction<WorkloadResult> metric, String valuePattern) {
     CategoryChart chart = new CategoryChartBuilder().width(1400).height(720).title(title)
         .xAxisTitle("workload").yAxisTitle(yTitle).build();
     CategoryStyler styler = chart.getStyler();
@@ -45,9 +47,11 @@ final class Charts {
     styler.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
     styler.setLegendPosition(Styler.LegendPosition.InsideNE);
     styler.setSeriesColors(COLORS);
-    styler.setYAxisLogarithmic(logarithmic);
-    styler.setYAxisDecimalPattern(logarithmic ? "#,##0.##" : "#,###");
-    styler.setLabelsVisible(false);
+    styler.setYAxisLogarithmic(true);
+    styler.setYAxisDecimalPattern(valuePattern); // bar labels use it too
+    styler.setLabelsVisible(true);
+    styler.setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    styler.setLabelsPosition(0.97);
     styler.setToolTipsEnabled(false);
 
     List<String> names = Report.workloadNames(targets);
@@ -58,14 +62,14 @@ final class Charts {
         WorkloadResult w = t.workload(name);
         double v = w == null || !w.ran() ? 0 : metric.applyAsDouble(w);
         // a log axis cannot show 0; a missing bar reads as "not measured"
-        values.add(logarithmic && v <= 0 ? Double.NaN : v);
+        values.add(v <= 0 ? Double.NaN : v);
         if (v > 0) {
           smallest = Math.min(smallest, v);
         }
       }
       chart.addSeries(t.label(), names, values);
     }
-    if (logarithmic && smallest < Double.MAX_VALUE) {
+    if (smallest < Double.MAX_VALUE) {
       // bars grow from the axis minimum, which a log axis cannot put at 0: use the decade below
       styler.setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
     }

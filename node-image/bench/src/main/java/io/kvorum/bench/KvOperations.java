@@ -26,7 +26,8 @@ final class KvOperations {
    * Builds the operation of {@code workload} and writes the keys it reads or swaps first (ranges
    * read one existing key; every CAS client owns one key whose revision it must know).
    *
-   * @param stubs the KV stub of each client
+   * @param setupStub a blocking stub for client c, used to write those keys before the run
+   * @param stubs the asynchronous KV stub of client c
    */
   static Operation prepare(Workload workload, IntFunction<KVGrpc.KVBlockingStub> setupStub,
       IntFunction<KVGrpc.KVStub> stubs) {
