@@ -35,9 +35,14 @@ public final class PeerNetwork implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the proxy for {@code member}: it listens on {@code proxyPort} and forwards to {@code peerPort}. */
-    void addMember(String member, int proxyPort, int peerPort) throws IOException {
-        proxies.put(member, new PeerProxy(member, proxyPort, peerPort, this));
+    /**
+     * Starts the proxy for {@code member}: it listens on {@code proxyPort} (0: any free port)
+     * and forwards to {@code peerPort}. Returns the port it listens on.
+     */
+    int addMember(String member, int proxyPort, int peerPort) throws IOException {
+        PeerProxy proxy = new PeerProxy(member, proxyPort, peerPort, this);
+        proxies.put(member, proxy);
+        return proxy.port();
     }
 
     /** Cuts every link between {@code member} and the others, both ways. */

@@ -7,14 +7,15 @@ import java.util.List;
 
 /**
  * The outcome of one scenario run. It passes only if the fault took effect, the load did real
- * work, the cluster served every key again afterwards, and both checkers found nothing.
+ * work, the cluster served every key again afterwards, both checkers found nothing, and both
+ * caught the bugs planted in a copy of the history ({@link CheckerSelfTest}).
  */
 public record ScenarioReport(String scenario, String target, long seed, History history, long finalReadsFailed,
                              CheckResult linearizability, WatchReport watch, long checkMillis, String faultError,
-                             List<String> timeline) {
+                             String selfTestProblem, List<String> timeline) {
 
     public boolean passed() {
-        return faultError == null && history.acknowledged() > 0 && finalReadsFailed == 0
+        return faultError == null && selfTestProblem == null && history.acknowledged() > 0 && finalReadsFailed == 0
                 && linearizability.isLinearizable() && watch.ok();
     }
 
@@ -34,6 +35,9 @@ public record ScenarioReport(String scenario, String target, long seed, History 
                 .append(" acknowledged, ").append(history.unknown()).append(" unknown outcome (timeout/error)\n");
         if (faultError != null) {
             b.append("  fault: ").append(faultError).append('\n');
+        }
+        if (selfTestProblem != null) {
+            b.append("  checker self-test: ").append(selfTestProblem).append('\n');
         }
         if (finalReadsFailed > 0) {
             b.append("  ").append(finalReadsFailed).append(" final reads failed: the cluster did not recover\n");

@@ -31,7 +31,9 @@ import java.util.concurrent.ScheduledExecutorService;
  *   <li>then everything is healed for sure (network, paused and stopped members), the cluster
  *       must become healthy, and one more linearizable read of every key is recorded;</li>
  *   <li>the watchers must catch up with the last acknowledged write;</li>
- *   <li>the history goes to the linearizability checker, the watch logs to the watch checker.</li>
+ *   <li>the history goes to the linearizability checker, the watch logs to the watch checker;</li>
+ *   <li>and both checkers must catch a bug planted in a copy of this very history
+ *       ({@link CheckerSelfTest}).</li>
  * </ol>
  */
 public final class ScenarioRunner {
@@ -90,10 +92,11 @@ public final class ScenarioRunner {
             List<WatchLog> logs = new ArrayList<>(watchers.stream().map(Watcher::log).toList());
             WatchReport watch = new WatchChecker().check(logs, history, lastWrite);
             long checkMillis = (System.nanoTime() - checkStart) / 1_000_000;
+            String selfTestProblem = CheckerSelfTest.run(history, logs, lastWrite);
             timeline.add("checked: " + lin.verdict() + ", watch " + (watch.ok() ? "ok" : "violations")
                     + "; watcher reconnects " + watchers.stream().map(w -> Long.toString(w.reconnects())).toList());
             return new ScenarioReport(scenario.name(), target, seed, history, finalReadsFailed, lin, watch,
-                    checkMillis, faultError, timeline.lines());
+                    checkMillis, faultError, selfTestProblem, timeline.lines());
         } finally {
             scheduler.shutdownNow();
         }
