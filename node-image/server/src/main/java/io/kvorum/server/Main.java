@@ -1,11 +1,117 @@
 package io.kvorum.server;
 
-/** Entry point of {@code kvorum.jar}; the server engineers replace this with the real CLI. */
+import io.kvorum.server.config.ConfigException;
+import io.kvorum.server.config.FlagParser;
+import io.kvorum.server.config.ServerConfig;
+import io.kvorum.server.etcd.EtcdServer;
+import io.kvorum.server.http.ClientPort;
+import io.kvorum.server.http.ClientPortOptions;
+import io.kvorum.server.log.Log;
+import io.kvorum.server.snapshot.SnapshotCommand;
+import io.kvorum.server.version.ServerVersion;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar kvorum.jar}: with etcd's flags it runs a member; {@code kvorum snapshot
+ * save|restore|status} and {@code kvorum version} are subcommands.
+ *
+ * <p>Exit codes: 0 after a stop on SIGTERM/SIGINT (a leader hands leadership over first) or
+ * after the member was removed from the cluster; 1 when the member cannot start or fails while
+ * running; 2 for bad flags (one line on stderr saying what is wrong).
+ */
 public final class Main {
+  private static final Log LOG = Log.get(Main.class);
+
   private Main() {}
 
   public static void main(String[] args) {
-    System.err.println("kvorum: the node is not built yet");
-    System.exit(2);
+    if (args.length > 0 && (args[0].equals("version") || args[0].equals("--version"))) {
+      System.out.println("kvorum Version: " + ServerVersion.current());
+      System.out.println("Peer Protocol Version: " + ServerVersion.PEER_PROTOCOL);
+      System.out.println("Java Version: " + Runtime.version());
+      System.exit(0);
+    }
+    if (args.length > 0 && args[0].equals("snapshot")) {
+      System.exit(SnapshotCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
+    if (FlagParser.wantsHelp(args)) {
+      System.out.print(FlagParser.usage());
+      System.exit(0);
+    }
+    ServerConfig config;
+    try {
+      config = FlagParser.parse(args, System.getenv());
+      Log.configure(config.logLevel(), config.logOutputs());
+    } catch (ConfigException e) {
+      System.err.println("kvorum: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (IOException e) {
+      System.err.println("kvorum: --log-outputs: cannot open " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.exit(runMember(config));
+  }
+
+  private static int runMember(ServerConfig config) {
+    config.warnings().forEach(w -> LOG.warn(w));
+    LOG.info(
+        "starting kvorum",
+        "kvorum-version", ServerVersion.current().toString(),
+        "java-version", Runtime.version().toString(),
+        "name", config.name(),
+        "data-dir", config.dataDir().toString(),
+        "listen-client-urls", config.listenClientUrls().stream().map(URI::toString).toList(),
+        "listen-peer-urls", config.listenPeerUrls().stream().map(URI::toString).toList(),
+        "snapshot-count", config.snapshotCount(),
+        "heartbeat-interval", config.heartbeatInterval(),
+        "election-timeout", config.electionTimeout(),
+        "quota-backend-bytes", config.quotaBackendBytes());
+    EtcdServer server;
+    try {
+      server = EtcdServer.start(config);
+    } catch (EtcdServer.StartException e) {
+      LOG.error("cannot start member", "error", e.getMessage());
+      System.err.println("kvorum: " + e.getMessage());
+      return 1;
+    } catch (Exception e) {
+      LOG.error("cannot start member", "error", String.valueOf(e));
+      System.err.println("kvorum: cannot start member: " + e);
+      return 1;
+    }
+    ClientPort clientPort =
+        new ClientPort(
+            server,
+            config.listenClientUrls().stream().map(URI::toString).toList(),
+            ClientPortOptions.defaults().withMaxRequestBytes(config.maxRequestBytes()));
+    try {
+      clientPort.start();
+    } catch (RuntimeException e) {
+      LOG.error("cannot serve client traffic", "error", String.valueOf(e));
+      System.err.println("kvorum: cannot listen on --listen-client-urls: " + e.getMessage());
+      server.close();
+      return 1;
+    }
+    LOG.info("ready to serve client requests", "listen-client-urls", config.listenClientUrls().stream().map(URI::toString).toList());
+
+    CompletableFuture<String> signal = new CompletableFuture<>();
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), s -> signal.complete(s.getName()));
+    }
+    CompletableFuture.anyOf(signal, server.terminated()).exceptionally(t -> null).join();
+    if (signal.isDone()) {
+      LOG.info("received signal; shutting down", "signal", "SIG" + signal.join());
+    }
+    clientPort.close();
+    server.close();
+    if (server.terminated().isCompletedExceptionally()) {
+      return 1;
+    }
+    return 0;
   }
 }

@@ -34,4 +34,7 @@ public interface PeerHandler {
 
   /** The local identity and versions, for handshakes and {@code GetVersion}. */
   VersionResponse version();
+
+  /** The membership as known here, for {@code GetMembers}. */
+  io.kvorum.server.membership.pb.MembersResponse members();
 }

@@ -93,6 +93,12 @@ public final class PeerServer implements AutoCloseable {
     }
 
     @Override
+    public void getMembers(VersionRequest request, StreamObserver<io.kvorum.server.membership.pb.MembersResponse> out) {
+      out.onNext(handler.members());
+      out.onCompleted();
+    }
+
+    @Override
     public StreamObserver<PeerFrame> raft(StreamObserver<PeerReply> out) {
       return new StreamObserver<>() {
         private Handshake peer;

@@ -199,6 +199,22 @@ public final class PeerTransport implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the member at {@code url} for the membership it knows (no handshake).
+   *
+   * @throws io.grpc.StatusRuntimeException when it cannot be reached within {@code timeout}
+   */
+  public static io.kvorum.server.membership.pb.MembersResponse fetchMembers(URI url, Duration timeout) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+    try {
+      return PeerGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .getMembers(VersionRequest.getDefaultInstance());
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   @Override
   public void close() {
     peers.values().forEach(RemotePeer::close);

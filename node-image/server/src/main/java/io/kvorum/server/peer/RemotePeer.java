@@ -38,7 +38,7 @@ final class RemotePeer implements AutoCloseable {
   private static final int MAX_BATCH_MESSAGES = 256;
   private static final long MIN_BACKOFF_MS = 50;
   private static final long MAX_BACKOFF_MS = 2000;
-  private static final long HANDSHAKE_TIMEOUT_MS = 3000;
+  private static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
   private final long id;
   private final Supplier<Handshake> handshake;
@@ -68,6 +68,9 @@ final class RemotePeer implements AutoCloseable {
   }
 
   void updateUrls(List<URI> newUrls) {
+    if (newUrls.equals(urls)) {
+      return;
+    }
     this.urls = List.copyOf(newUrls);
     ManagedChannel c = channel;
     if (c != null) {

@@ -1,0 +1,86 @@
+package io.kvorum.server.etcd;
+
+import io.etcd.jetcd.api.ClusterGrpc;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
+import io.etcd.jetcd.api.LeaseTimeToLiveResponse;
+import io.etcd.jetcd.api.MemberPromoteRequest;
+import io.etcd.jetcd.api.MemberPromoteResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Forwards the requests only the leader can answer (lease keep-alive and time-to-live, learner
+ * promotion) to the leader's client URL, as etcd's followers do.
+ */
+final class LeaderClient implements AutoCloseable {
+  private final Map<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Duration timeout;
+
+  LeaderClient(Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  private ManagedChannel channel(URI url) {
+    return channels.computeIfAbsent(url, u -> NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build());
+  }
+
+  CompletableFuture<LeaseKeepAliveResponse> keepAlive(URI leader, LeaseKeepAliveRequest request) {
+    CompletableFuture<LeaseKeepAliveResponse> answer = new CompletableFuture<>();
+    StreamObserver<LeaseKeepAliveRequest> out =
+        LeaseGrpc.newStub(channel(leader))
+            .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .leaseKeepAlive(observer(answer));
+    out.onNext(request);
+    return answer.whenComplete((r, e) -> out.onCompleted());
+  }
+
+  CompletableFuture<LeaseTimeToLiveResponse> timeToLive(URI leader, LeaseTimeToLiveRequest request) {
+    CompletableFuture<LeaseTimeToLiveResponse> answer = new CompletableFuture<>();
+    LeaseGrpc.newStub(channel(leader))
+        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .leaseTimeToLive(request, observer(answer));
+    return answer;
+  }
+
+  CompletableFuture<MemberPromoteResponse> promote(URI leader, MemberPromoteRequest request) {
+    CompletableFuture<MemberPromoteResponse> answer = new CompletableFuture<>();
+    ClusterGrpc.newStub(channel(leader))
+        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .memberPromote(request, observer(answer));
+    return answer;
+  }
+
+  private static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        answer.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        answer.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        answer.completeExceptionally(new IllegalStateException("leader closed the call without an answer"));
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}
