@@ -99,6 +99,7 @@ public final class BenchRunner {
     Duration freshStart = null;
     Duration restart = null;
     String version = "not started";
+    String loadBefore = RunInfo.loadAverage();
     String failure = null;
     long[] rss = new long[LocalCluster.MEMBERS];
     LocalCluster cluster = null;
@@ -114,7 +115,7 @@ public final class BenchRunner {
       });
       Runtime.getRuntime().addShutdownHook(hook);
       try {
-        System.out.println(label + ": starting 3 members");
+        System.out.println(label + ": starting 3 members (load average " + loadBefore + ")");
         freshStart = cluster.start(START_TIMEOUT);
         version = cluster.version();
         System.out.printf(Locale.ROOT, "%s: serving after %.1f s, %s%n", label,
@@ -158,7 +159,7 @@ public final class BenchRunner {
         System.err.println("could not delete " + root + ": " + e.getMessage());
       }
     }
-    return new TargetResult(label, version, workloads, checks, rss, freshStart, restart,
+    return new TargetResult(label, version, loadBefore, workloads, checks, rss, freshStart, restart,
         options.profile().datasetMiB(), failure);
   }
 

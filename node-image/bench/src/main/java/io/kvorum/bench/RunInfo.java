@@ -12,6 +12,19 @@ import java.time.Instant;
 record RunInfo(Instant started, String machine, LatencySummary fsync, Profile profile,
     boolean leaderOnly) {
 
+  /**
+   * The 1-, 5- and 15-minute load averages, e.g. "0.52 0.61 0.70": other work on the machine
+   * while a cluster is measured makes its figures worse, so the report shows it.
+   */
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (IOException | RuntimeException unreadable) {
+      return "unknown";
+    }
+  }
+
   /** e.g. "2 cores (AMD EPYC 7B13), 23.5 GiB RAM, Linux 6.1.0-28-amd64". */
   static String describeMachine() {
     String cpu = "unknown CPU";

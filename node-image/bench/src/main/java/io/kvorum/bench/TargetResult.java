@@ -7,12 +7,14 @@ import java.util.List;
  * Everything measured on one cluster.
  *
  * @param version what the cluster's /version answered
+ * @param loadBefore the machine's load averages just before this cluster started
  * @param peakRssKiB the peak resident memory of each member over the whole run
  * @param freshStart from starting the processes on empty data dirs to serving
  * @param restartWithData from restarting the processes holding {@code datasetMiB} to serving
  * @param failure why the run of this cluster stopped early; null when it completed
  */
-record TargetResult(String label, String version, List<WorkloadResult> workloads,
+record TargetResult(String label, String version, String loadBefore,
+    List<WorkloadResult> workloads,
     List<CheckPerfResult> checks, long[] peakRssKiB, Duration freshStart,
     Duration restartWithData, long datasetMiB, String failure) {
 

@@ -37,6 +37,8 @@ class ReportTest {
         .contains("| m | PASS | 974 | 0.468 | 0.028 | PASS | 974 | 0.468 | 0.028 |")
         .contains("| peak RSS per member, MiB | 64 / 65 / 66 | 64 / 65 / 66 |")
         .contains("| restart to serving with data, s | 2.5 (64 MiB) | 2.5 (64 MiB) |")
+        .contains("- Kvorum: {\"etcdserver\":\"3.4.23\"}; load average (1/5/15 min) before its "
+            + "run: 0.10 0.20 0.30")
         .doesNotContain("only**");
   }
 
@@ -86,9 +88,9 @@ class ReportTest {
   private static TargetResult target(String label, List<WorkloadResult> workloads) {
     CheckPerfResult check = new CheckPerfResult("m", "PASS", OptionalDouble.of(974),
         OptionalDouble.of(0.468174), OptionalDouble.of(0.028241), "");
-    return new TargetResult(label, "{\"etcdserver\":\"3.4.23\"}", workloads, List.of(check),
-        new long[] {65_536, 66_560, 67_584}, Duration.ofMillis(800), Duration.ofMillis(2500), 64,
-        null);
+    return new TargetResult(label, "{\"etcdserver\":\"3.4.23\"}", "0.10 0.20 0.30", workloads,
+        List.of(check), new long[] {65_536, 66_560, 67_584}, Duration.ofMillis(800),
+        Duration.ofMillis(2500), 64, null);
   }
 
   private static LatencySummary fsync() {
