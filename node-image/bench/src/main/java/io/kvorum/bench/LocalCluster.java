@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * sampler thread follows every member's resident memory; {@link #peakRssKiB()} is the highest
  * VmHWM each member reached over all its lives.
  */
-final class LocalCluster implements AutoCloseable {
+final class LocalCluster {
 
   static final int MEMBERS = 3;
   private static final Duration STOP_GRACE = Duration.ofSeconds(15);
@@ -172,8 +172,8 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  /** Stops the members and the memory sampler; the data dirs stay for the caller to delete. */
+  void close() throws InterruptedException {
     stop();
     sampler.interrupt();
   }
