@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
  * Errors in grpc-gateway's shapes, so tools written against etcd's gateway parse ours.
  *
  * <p>A unary call answers with the HTTP status grpc-gateway derives from the gRPC code and the
- * body {@code {"error":"<message>","code":<grpc code>,"message":"<message>"}}; for example
+ * body {@code {"error":"<message>","message":"<message>","code":<grpc code>}}; for example
  * {@code INVALID_ARGUMENT "etcdserver: key is not provided"} is HTTP 400 with code 3. A
  * streaming call has already answered 200, so its error is one more line: {@code
  * {"error":{"grpc_code":3,"http_code":400,"message":"...","http_status":"Bad Request"}}}.
@@ -36,8 +36,8 @@ final class GatewayErrors {
     String message = message(status);
     return new JsonObject()
         .put("error", message)
-        .put("code", status.getCode().value())
         .put("message", message)
+        .put("code", status.getCode().value())
         .encode();
   }
 
