@@ -34,14 +34,30 @@ public final class KvClient {
     private final Endpoints endpoints;
     private final HistoryRecorder recorder;
     private final Duration timeout;
+    private final boolean serializableReads;
     private int endpoint;
 
     public KvClient(int id, Endpoints endpoints, HistoryRecorder recorder, Duration timeout) {
+        this(id, endpoints, recorder, timeout, false);
+    }
+
+    /**
+     * @param serializableReads send gets as etcd serializable reads: answered from the local
+     *                          member without asking the leader, so they may be stale. Only for
+     *                          proving that the checker catches stale reads.
+     */
+    public KvClient(int id, Endpoints endpoints, HistoryRecorder recorder, Duration timeout, boolean serializableReads) {
         this.id = id;
         this.endpoints = endpoints;
         this.recorder = recorder;
         this.timeout = timeout;
+        this.serializableReads = serializableReads;
         this.endpoint = Math.floorMod(id, endpoints.size());
+    }
+
+    /** Sends the next operations to endpoint {@code index}. */
+    public void useEndpoint(int index) {
+        this.endpoint = Math.floorMod(index, endpoints.size());
     }
 
     public Operation execute(KvInput input) {
@@ -63,7 +79,7 @@ public final class KvClient {
             case KvInput.Put put -> new KvOutput.Written(
                     kv.put(PutRequest.newBuilder().setKey(key).setValue(bytes(put.value())).build()).getHeader().getRevision());
             case KvInput.Get get -> {
-                RangeResponse r = kv.range(RangeRequest.newBuilder().setKey(key).build());
+                RangeResponse r = kv.range(RangeRequest.newBuilder().setKey(key).setSerializable(serializableReads).build());
                 yield new KvOutput.Read(r.getKvsCount() == 0 ? null : r.getKvs(0).getValue().toStringUtf8(),
                         r.getHeader().getRevision());
             }
