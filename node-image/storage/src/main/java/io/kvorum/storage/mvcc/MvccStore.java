@@ -569,19 +569,27 @@ public final class MvccStore implements AutoCloseable {
     if (rev < compactRev) {
       throw new EtcdException(Kind.COMPACTED);
     }
-    List<TreeIndex.Alive> alive = index.alive(r.getKey(), rangeEnd(r.getRangeEnd()), rev);
-    RangeResponse.Builder resp = RangeResponse.newBuilder()
-        .setHeader(header(curRev)).setCount(alive.size());
-    if (r.getCountOnly()) {
-      return resp.build();
-    }
     boolean fetchAll = r.getSortOrder() != RangeRequest.SortOrder.NONE
         || r.getMinModRevision() != 0 || r.getMaxModRevision() != 0
         || r.getMinCreateRevision() != 0 || r.getMaxCreateRevision() != 0;
     long limit = r.getLimit();
-    int fetch = fetchAll || limit <= 0 ? alive.size() : (int) Math.min(alive.size(), limit + 1);
-    List<KeyValue> kvs = new ArrayList<>(fetch);
-    for (int i = 0; i < fetch; i++) {
+    int fetch; // keys to read values for; 0: all. One more than the limit tells about "more".
+    if (r.getCountOnly()) {
+      fetch = 1;
+    } else if (fetchAll || limit <= 0) {
+      fetch = 0;
+    } else {
+      fetch = (int) Math.min(limit + 1, Integer.MAX_VALUE);
+    }
+    TreeIndex.Page page = index.page(r.getKey(), rangeEnd(r.getRangeEnd()), rev, fetch);
+    RangeResponse.Builder resp = RangeResponse.newBuilder()
+        .setHeader(header(curRev)).setCount(page.total());
+    if (r.getCountOnly()) {
+      return resp.build();
+    }
+    List<TreeIndex.Alive> alive = page.keys();
+    List<KeyValue> kvs = new ArrayList<>(alive.size());
+    for (int i = 0; i < alive.size(); i++) {
       KeyValue kv = valueAt(alive.get(i).found().modified());
       if (r.getMaxModRevision() != 0 && kv.getModRevision() > r.getMaxModRevision()
           || r.getMinModRevision() != 0 && kv.getModRevision() < r.getMinModRevision()

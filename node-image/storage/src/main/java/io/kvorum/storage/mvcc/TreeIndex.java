@@ -62,6 +62,27 @@ final class TreeIndex {
     return out;
   }
 
+  /**
+   * The first {@code limit} keys alive at {@code atRev} in range (all when {@code limit <= 0}),
+   * and how many there are in total (etcd counts them all, so a client can page).
+   */
+  Page page(ByteString key, ByteString end, long atRev, int limit) {
+    List<Alive> out = new ArrayList<>();
+    int total = 0;
+    for (KeyIndex ki : slice(key, end)) {
+      KeyIndex.Found f = ki.get(atRev);
+      if (f != null) {
+        total++;
+        if (limit <= 0 || out.size() < limit) {
+          out.add(new Alive(ki.key, f));
+        }
+      }
+    }
+    return new Page(out, total);
+  }
+
+  record Page(List<Alive> keys, int total) {}
+
   /** A key alive at some revision, with what the index knows about it then. */
   record Alive(ByteString key, KeyIndex.Found found) {}
 
