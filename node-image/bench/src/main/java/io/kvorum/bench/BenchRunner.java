@@ -12,19 +12,22 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * Measures each target cluster in turn with identical settings, then writes the report.
  *
- * <p>Per target: start 3 fresh members (timed), run every workload against it, run {@code
- * etcdctl check perf} for each load, write the data set, restart the members on their data
- * (timed), read each member's peak RSS, stop and delete everything. One target's failure is
- * reported and the next target still runs.
+ * <p>Per target: start 3 fresh members (timed), run every workload against them, run {@code
+ * etcdctl check perf} for each load; then on 3 other fresh members write the data set and restart
+ * them on it (timed). Each member's peak RSS is read in both phases; everything is stopped and
+ * deleted. One target's failure is reported and the next target still runs.
  */
 public final class BenchRunner {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** A pause between workloads, so one's backlog (compaction, slow watchers) ends first. */
+  private static final long SETTLE_SECONDS = 1;
 
   private final BenchOptions options;
   private final Path out;
@@ -91,76 +94,105 @@ public final class BenchRunner {
         + "p99.png");
   }
 
+  /**
+   * Measures one target in two phases on two fresh clusters, so the timed restart holds exactly
+   * the data set whatever the workloads left behind: (1) the workloads and check perf, (2) the
+   * data set written, the members restarted on it. Each phase reports its own peak RSS.
+   */
   private TargetResult measure(BenchOptions.Target target) throws InterruptedException {
-    String label = target.label();
-    Path root = dataRoot.resolve(label.toLowerCase(Locale.ROOT));
-    List<WorkloadResult> workloads = new ArrayList<>();
-    List<CheckPerfResult> checks = new ArrayList<>();
-    Duration freshStart = null;
-    Duration restart = null;
-    String version = "not started";
-    String loadBefore = RunInfo.loadAverage();
-    String failure = null;
-    long[] rss = new long[LocalCluster.MEMBERS];
-    LocalCluster cluster = null;
+    Measured m = new Measured(target.label());
+    String name = target.label().toLowerCase(Locale.ROOT);
     try {
-      cluster = new LocalCluster(label.toLowerCase(Locale.ROOT), target.binary(), root);
-      LocalCluster shutdownTarget = cluster;
-      Thread hook = new Thread(() -> {
-        try {
-          shutdownTarget.stop();
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        System.out.println(label + ": starting 3 members (load average " + loadBefore + ")");
-        freshStart = cluster.start(START_TIMEOUT);
-        version = cluster.version();
-        System.out.printf(Locale.ROOT, "%s: serving after %.1f s, %s%n", label,
-            freshStart.toMillis() / 1000.0, version);
-
+      m.workloadRssKiB = onCluster(name, target.binary(), cluster -> {
+        System.out.println(m.label + ": starting 3 members (load average " + m.loadBefore + ")");
+        m.freshStart = cluster.start(START_TIMEOUT);
+        m.version = cluster.version();
+        System.out.printf(Locale.ROOT, "%s: serving after %.1f s, %s%n", m.label,
+            m.freshStart.toMillis() / 1000.0, m.version);
         for (Workload workload : options.workloads()) {
-          workloads.add(runWorkload(cluster, label, workload));
+          m.workloads.add(runWorkload(cluster, m.label, workload));
+          TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
         }
         for (String load : options.profile().checkPerfLoads()) {
-          System.out.println(label + ": etcdctl check perf --load=" + load);
+          System.out.println(m.label + ": etcdctl check perf --load=" + load);
           CheckPerfResult check = CheckPerf.run(options.etcdctl(), cluster.endpointList(), load,
-              out.resolve(label.toLowerCase(Locale.ROOT) + "-check-perf-" + load + ".log"));
-          System.out.println(label + ":   " + check.verdict() + " "
+              out.resolve(name + "-check-perf-" + load + ".log"));
+          System.out.println(m.label + ":   " + check.verdict() + " "
               + check.writesPerSecond().orElse(Double.NaN) + " writes/s, slowest "
               + check.slowestSeconds().orElse(Double.NaN) + " s");
-          checks.add(check);
+          m.checks.add(check);
         }
-
-        long mib = options.profile().datasetMiB();
-        if (mib > 0) {
-          System.out.println(label + ": writing " + mib + " MiB, then restarting");
-          DataSet.write(cluster.leader(START_TIMEOUT), mib,
-              Duration.ofSeconds(Math.max(120, mib)));
+      });
+      long mib = options.profile().datasetMiB();
+      if (mib > 0) {
+        m.dataSetRssKiB = onCluster(name + "-data", target.binary(), cluster -> {
+          System.out.println(m.label + ": fresh cluster, writing " + mib + " MiB, restarting");
+          cluster.start(START_TIMEOUT);
+          DataSet.write(cluster.leader(START_TIMEOUT), mib, Duration.ofSeconds(Math.max(120,
+              mib)));
           cluster.stop();
-          restart = cluster.start(START_TIMEOUT.plusSeconds(mib / 4));
-          System.out.printf(Locale.ROOT, "%s: serving again after %.1f s%n", label,
-              restart.toMillis() / 1000.0);
-        }
-      } finally {
-        rss = cluster.peakRssKiB();
-        cluster.close();
-        Runtime.getRuntime().removeShutdownHook(hook);
+          m.restartWithData = cluster.start(START_TIMEOUT.plusSeconds(mib / 4));
+          System.out.printf(Locale.ROOT, "%s: serving again after %.1f s%n", m.label,
+              m.restartWithData.toMillis() / 1000.0);
+        });
       }
     } catch (IOException | RuntimeException e) {
-      failure = e.getMessage();
-      System.err.println(label + ": stopped early: " + e);
-    } finally {
-      try {
-        deleteTree(root);
-      } catch (IOException e) {
-        System.err.println("could not delete " + root + ": " + e.getMessage());
-      }
+      m.failure = String.valueOf(e.getMessage());
+      System.err.println(m.label + ": stopped early: " + e);
     }
-    return new TargetResult(label, version, loadBefore, workloads, checks, rss, freshStart, restart,
-        options.profile().datasetMiB(), failure);
+    return new TargetResult(m.label, m.version, m.loadBefore, m.workloads, m.checks,
+        m.workloadRssKiB, m.dataSetRssKiB, m.freshStart, m.restartWithData,
+        options.profile().datasetMiB(), m.failure);
+  }
+
+  /** What {@link #measure} has found so far; a failure keeps what was measured before it. */
+  private static final class Measured {
+    final String label;
+    final String loadBefore = RunInfo.loadAverage();
+    final List<WorkloadResult> workloads = new ArrayList<>();
+    final List<CheckPerfResult> checks = new ArrayList<>();
+    String version = "not started";
+    Duration freshStart;
+    Duration restartWithData;
+    long[] workloadRssKiB = new long[LocalCluster.MEMBERS];
+    long[] dataSetRssKiB = new long[LocalCluster.MEMBERS];
+    String failure;
+
+    Measured(String label) {
+      this.label = label;
+    }
+  }
+
+  private interface ClusterPhase {
+    void run(LocalCluster cluster) throws IOException, InterruptedException;
+  }
+
+  /**
+   * Runs {@code phase} on a new cluster under the data root and always stops and deletes it,
+   * also when the phase fails or the runner is interrupted (shutdown hook).
+   *
+   * @return the peak RSS of each member during the phase, in KiB
+   */
+  private long[] onCluster(String name, ServerBinary binary, ClusterPhase phase)
+      throws IOException, InterruptedException {
+    Path root = dataRoot.resolve(name);
+    LocalCluster cluster = new LocalCluster(name, binary, root);
+    Thread hook = new Thread(() -> {
+      try {
+        cluster.stop();
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      phase.run(cluster);
+      return cluster.peakRssKiB();
+    } finally {
+      cluster.close();
+      Runtime.getRuntime().removeShutdownHook(hook);
+      deleteTree(root);
+    }
   }
 
   private WorkloadResult runWorkload(LocalCluster cluster, String label, Workload workload)

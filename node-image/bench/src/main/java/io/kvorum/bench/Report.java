@@ -145,20 +145,27 @@ final class Report {
     List<String> memHeader = new ArrayList<>(List.of(""));
     targets.forEach(t -> memHeader.add(t.label()));
     md.append(row(memHeader)).append(separator(memHeader.size()));
-    List<String> rss = new ArrayList<>(List.of("peak RSS per member, MiB"));
+    List<String> rss = new ArrayList<>(List.of("peak RSS per member, workloads, MiB"));
+    List<String> dataRss = new ArrayList<>(List.of("peak RSS per member, data set + restart, MiB"));
     List<String> fresh = new ArrayList<>(List.of("start to serving, empty, s"));
     List<String> restart = new ArrayList<>(List.of("restart to serving with data, s"));
     for (TargetResult t : targets) {
-      StringJoiner members = new StringJoiner(" / ");
-      for (long kib : t.peakRssKiB()) {
-        members.add(Long.toString(Math.round(kib / 1024.0)));
-      }
-      rss.add(members.toString());
+      rss.add(mib(t.workloadRssKiB()));
+      dataRss.add(mib(t.dataSetRssKiB()));
       fresh.add(t.freshStart() == null ? "—" : seconds(t.freshStart().toMillis()));
       restart.add(t.restartWithData() == null ? "—"
           : seconds(t.restartWithData().toMillis()) + " (" + t.datasetMiB() + " MiB)");
     }
-    md.append(row(rss)).append(row(fresh)).append(row(restart));
+    md.append(row(rss)).append(row(dataRss)).append(row(fresh)).append(row(restart));
+  }
+
+  /** Each member's KiB as MiB, e.g. "64 / 65 / 66". */
+  private static String mib(long[] kibPerMember) {
+    StringJoiner members = new StringJoiner(" / ");
+    for (long kib : kibPerMember) {
+      members.add(Long.toString(Math.round(kib / 1024.0)));
+    }
+    return members.toString();
   }
 
   /** One line per target and workload; latencies in milliseconds. */

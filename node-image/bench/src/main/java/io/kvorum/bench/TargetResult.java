@@ -8,14 +8,16 @@ import java.util.List;
  *
  * @param version what the cluster's /version answered
  * @param loadBefore the machine's load averages just before this cluster started
- * @param peakRssKiB the peak resident memory of each member over the whole run
+ * @param workloadRssKiB the peak resident memory of each member during the workloads
+ * @param dataSetRssKiB the same while the data set was written and the members restarted on it
  * @param freshStart from starting the processes on empty data dirs to serving
  * @param restartWithData from restarting the processes holding {@code datasetMiB} to serving
  * @param failure why the run of this cluster stopped early; null when it completed
  */
 record TargetResult(String label, String version, String loadBefore,
     List<WorkloadResult> workloads,
-    List<CheckPerfResult> checks, long[] peakRssKiB, Duration freshStart,
+    List<CheckPerfResult> checks, long[] workloadRssKiB, long[] dataSetRssKiB,
+    Duration freshStart,
     Duration restartWithData, long datasetMiB, String failure) {
 
   WorkloadResult workload(String name) {
@@ -24,13 +26,5 @@ record TargetResult(String label, String version, String loadBefore,
 
   CheckPerfResult check(String load) {
     return checks.stream().filter(c -> c.load().equals(load)).findFirst().orElse(null);
-  }
-
-  long maxPeakRssKiB() {
-    long max = 0;
-    for (long kib : peakRssKiB) {
-      max = Math.max(max, kib);
-    }
-    return max;
   }
 }
