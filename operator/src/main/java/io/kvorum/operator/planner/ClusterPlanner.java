@@ -2,6 +2,7 @@ package io.kvorum.operator.planner;
 
 import io.kvorum.operator.planner.Action.Bootstrap;
 import io.kvorum.operator.planner.Action.CreatePod;
+import io.kvorum.operator.planner.Action.DeletePod;
 import io.kvorum.operator.planner.Action.RemoveMember;
 import io.kvorum.operator.planner.Action.Wait;
 import io.kvorum.operator.planner.ObservedMember.PodState;
@@ -22,7 +23,7 @@ import java.util.Optional;
  *       it was already replaced or is being replaced, the running version otherwise. A slot in
  *       the member list whose volume is gone is removed from the member list (a member must never
  *       restart with an empty log under its old id) and comes back through scale-up. A pod being
- *       deleted is waited for.</li>
+ *       deleted is waited for; a failed (evicted) pod is deleted so it can come back.</li>
  *   <li><b>Leader.</b> Without a leader nothing else may change: wait.</li>
  *   <li><b>Upgrade</b> ({@link UpgradePlanner}): continue the upgrade in status.upgrade, or start
  *       one when spec.version differs from the running version and the path is valid.</li>
@@ -87,6 +88,9 @@ public final class ClusterPlanner {
     for (ObservedMember m : o.members()) {
       if (m.pod() == PodState.TERMINATING) {
         return Optional.of(b.finish(new Wait("waiting for pod " + m.name() + " to terminate")));
+      }
+      if (m.pod() == PodState.FAILED) {
+        return Optional.of(b.finish(new DeletePod(m.ordinal(), "pod failed (evicted or exited)")));
       }
       if (m.inMemberList() && m.pod() == PodState.ABSENT) {
         if (!m.pvc() && m.voter()) {

@@ -1,0 +1,124 @@
+package io.kvorum.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.kvorum.operator.crd.KVCluster;
+import io.kvorum.operator.crd.KVClusterStatus;
+import io.kvorum.operator.member.MemberClient;
+import io.kvorum.operator.planner.Action;
+import io.kvorum.operator.planner.ClusterPlanner;
+import io.kvorum.operator.planner.Plan;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reconciles a KVCluster: observe, plan, do one thing, record. The Services and the disruption
+ * budget are JOSDK dependents (kept as desired before every reconcile); member pods and volumes
+ * are created and deleted only by the planner's actions, one at a time.
+ *
+ * <pre>
+ *   observe (pods, volumes from the informers; each member's /version, /health, status; the member list)
+ *     → ClusterPlanner.plan (pure)
+ *     → ActionExecutor.execute (one action, Events)
+ *     → status patched only when it changed; look again soon while busy, later when idle
+ * </pre>
+ */
+@ControllerConfiguration(name = "kvcluster")
+@Workflow(dependents = {
+    @Dependent(name = "peer-service", type = PeerServiceDependent.class),
+    @Dependent(name = "client-service", type = ClientServiceDependent.class),
+    @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class)
+})
+public class KVClusterReconciler implements Reconciler<KVCluster> {
+
+  private final ClusterPlanner planner = new ClusterPlanner();
+  private final MemberClient members;
+  private final OperatorSettings settings;
+  private final Clock clock;
+  private final OperatorMetrics metrics;
+
+  @Inject
+  public KVClusterReconciler(MemberClient members, OperatorSettings settings, Clock clock, MeterRegistry registry) {
+    this.members = members;
+    this.settings = settings;
+    this.clock = clock;
+    this.metrics = new OperatorMetrics(registry);
+  }
+
+  @Override
+  public List<EventSource<?, KVCluster>> prepareEventSources(EventSourceContext<KVCluster> context) {
+    return List.of(
+        informer(Pod.class, "member-pods", context),
+        informer(PersistentVolumeClaim.class, "member-volumes", context));
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, KVCluster> informer(
+      Class<R> type, String name, EventSourceContext<KVCluster> context) {
+    // Volumes kept on deletion have no owner reference, so secondaries map to their cluster by label.
+    var config = InformerEventSourceConfiguration.from(type, KVCluster.class)
+        .withName(name)
+        .withLabelSelector(MemberNames.SELECTOR + "," + MemberNames.LABEL_COMPONENT + "=member")
+        .withSecondaryToPrimaryMapper((R r) -> {
+          String cluster = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(MemberNames.LABEL_CLUSTER);
+          return cluster == null ? Set.of() : Set.of(new ResourceID(cluster, r.getMetadata().getNamespace()));
+        })
+        .build();
+    return new InformerEventSource<>(config, context);
+  }
+
+  @Override
+  public UpdateControl<KVCluster> reconcile(KVCluster kvc, Context<KVCluster> context) {
+    Instant now = Instant.now(clock);
+    var client = context.getClient();
+    EventRecorder events = new EventRecorder(client, clock);
+    ActionExecutor executor = new ActionExecutor(client, members, new SnapshotStore(settings.backupDir()), events, clock);
+
+    Observation obs = new ClusterObserver(members, settings).observe(kvc,
+        context.getSecondaryResources(Pod.class), context.getSecondaryResources(PersistentVolumeClaim.class), now);
+    Plan plan = planner.plan(obs.cluster());
+    ActionExecutor.Outcome outcome = executor.execute(plan.action(), kvc, obs);
+    metrics.action(plan.action(), outcome.succeeded());
+    if (outcome.succeeded()) {
+      plan.events().forEach(e -> {
+        if (e.warning()) events.warning(kvc, e.reason(), e.message());
+        else events.normal(kvc, e.reason(), e.message());
+      });
+    }
+    KVClusterStatus status = StatusBuilder.next(kvc, obs, plan, outcome, now);
+    metrics.observed(kvc, obs.cluster().healthyVoterCount(), plan);
+
+    boolean busy = !(plan.action() instanceof Action.Wait) || plan.phase() != KVClusterStatus.Phase.Running || !outcome.succeeded();
+    var next = busy ? settings.busyRequeue() : settings.idleRequeue();
+    if (status.equals(kvc.getStatus())) {
+      return UpdateControl.<KVCluster>noUpdate().rescheduleAfter(next);
+    }
+    return UpdateControl.patchStatus(statusOnly(kvc, status)).rescheduleAfter(next);
+  }
+
+  /** A fresh object carrying only identity and status: what a status patch (SSA or merge) needs. */
+  private static KVCluster statusOnly(KVCluster kvc, KVClusterStatus status) {
+    KVCluster patch = new KVCluster();
+    patch.setMetadata(new ObjectMetaBuilder()
+        .withName(kvc.getMetadata().getName())
+        .withNamespace(kvc.getMetadata().getNamespace())
+        .build());
+    patch.setStatus(status);
+    return patch;
+  }
+}

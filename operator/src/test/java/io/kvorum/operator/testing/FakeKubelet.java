@@ -1,0 +1,64 @@
+package io.kvorum.operator.testing;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kvorum.operator.reconciler.MemberNames;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plays the kubelet for pods on a mock API server: pods the operator created are marked Running
+ * with an IP and their node "starts" in the {@link FakeMemberClient}; nodes whose pod vanished
+ * "stop". The node learns its flags from the pod's args, as the real one does.
+ */
+public class FakeKubelet {
+
+  private final KubernetesClient client;
+  private final FakeMemberClient members;
+  private final Map<String, URI> running = new HashMap<>();
+  private final Map<String, String> uids = new HashMap<>();
+
+  public FakeKubelet(KubernetesClient client, FakeMemberClient members) {
+    this.client = client;
+    this.members = members;
+  }
+
+  public void sync(String namespace) {
+    List<Pod> pods = client.pods().inNamespace(namespace).withLabel(MemberNames.LABEL_MANAGED_BY, MemberNames.MANAGED_BY).list().getItems();
+    Map<String, Pod> byName = new HashMap<>();
+    pods.forEach(p -> byName.put(p.getMetadata().getName(), p));
+    running.entrySet().removeIf(e -> {
+      Pod now = byName.get(e.getKey());
+      if (now == null || !now.getMetadata().getUid().equals(uids.get(e.getKey()))) {
+        members.stop(e.getValue());
+        return true;
+      }
+      return false;
+    });
+    for (Pod pod : pods) {
+      String name = pod.getMetadata().getName();
+      if (running.containsKey(name)) continue;
+      int ordinal = Integer.parseInt(pod.getMetadata().getLabels().get(MemberNames.LABEL_ORDINAL));
+      String ip = "10.0.0." + (ordinal + 1);
+      pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
+      client.pods().inNamespace(namespace).resource(pod).updateStatus();
+      URI clientUrl = URI.create("http://" + ip + ":" + MemberNames.CLIENT_PORT);
+      running.put(name, clientUrl);
+      uids.put(name, pod.getMetadata().getUid());
+      List<String> args = pod.getSpec().getContainers().getFirst().getArgs();
+      String peer = flag(args, "initial-advertise-peer-urls");
+      Map<String, URI> initial = new java.util.TreeMap<>();
+      Arrays.stream(flag(args, "initial-cluster").split(",")).forEach(s -> initial.put(s.split("=")[0], URI.create(s.split("=")[1])));
+      members.start(clientUrl, name, URI.create(peer), pod.getMetadata().getLabels().get(MemberNames.LABEL_VERSION), initial);
+    }
+  }
+
+  static String flag(List<String> args, String name) {
+    return args.stream().filter(a -> a.startsWith("--" + name + "=")).map(a -> a.substring(name.length() + 3)).findFirst()
+        .orElseThrow(() -> new AssertionError("pod has no --" + name));
+  }
+}
