@@ -176,7 +176,7 @@ public final class BenchRunner {
   private long[] onCluster(String name, ServerBinary binary, ClusterPhase phase)
       throws IOException, InterruptedException {
     Path root = dataRoot.resolve(name);
-    LocalCluster cluster = new LocalCluster(name, binary, root);
+    LocalCluster cluster = new LocalCluster(name, binary, root, out.resolve("logs"));
     Thread hook = new Thread(() -> {
       try {
         cluster.stop();

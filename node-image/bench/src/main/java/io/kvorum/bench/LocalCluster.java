@@ -26,9 +26,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A cluster of three members on 127.0.0.1, each a child process with its own data dir under
- * {@code root} and its log beside it. Ports are chosen free once and kept across restarts. A
- * sampler thread follows every member's resident memory; {@link #peakRssKiB()} is the highest
- * VmHWM each member reached over all its lives.
+ * {@code root} and its output in {@code logDir}. Ports are chosen free once and kept across
+ * restarts. A sampler thread follows every member's resident memory; {@link #peakRssKiB()} is the
+ * highest VmHWM each member reached over all its lives.
  */
 final class LocalCluster {
 
@@ -38,6 +38,7 @@ final class LocalCluster {
   private final String label;
   private final ServerBinary binary;
   private final Path root;
+  private final Path logDir;
   private final MemberFlags flags;
   private final Process[] processes = new Process[MEMBERS];
   private final long[] peakRssKiB = new long[MEMBERS];
@@ -45,10 +46,11 @@ final class LocalCluster {
       .connectTimeout(Duration.ofSeconds(1)).build();
   private final Thread sampler;
 
-  LocalCluster(String label, ServerBinary binary, Path root) throws IOException {
+  LocalCluster(String label, ServerBinary binary, Path root, Path logDir) throws IOException {
     this.label = label;
     this.binary = binary;
     this.root = Files.createDirectories(root);
+    this.logDir = Files.createDirectories(logDir);
     List<Integer> ports = freePorts(2 * MEMBERS);
     this.flags = new MemberFlags(ports.subList(0, MEMBERS), ports.subList(MEMBERS, 2 * MEMBERS),
         "bench-" + label);
@@ -87,6 +89,11 @@ final class LocalCluster {
     return root.resolve(label + "-" + MemberFlags.name(member) + ".data");
   }
 
+  /** A member's output, appended over all its lives and kept after the data is deleted. */
+  Path log(int member) {
+    return logDir.resolve(label + "-" + MemberFlags.name(member) + ".log");
+  }
+
   /**
    * Starts every member and waits until the cluster serves: each member answers /health, one is
    * leader, and a linearizable read succeeds.
@@ -98,9 +105,8 @@ final class LocalCluster {
     for (int m = 0; m < MEMBERS; m++) {
       List<String> command = new ArrayList<>(binary.command());
       command.addAll(flags.forMember(m, dataDir(m)));
-      Path log = root.resolve(label + "-" + MemberFlags.name(m) + ".log");
       processes[m] = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(m).toFile())).start();
     }
     awaitServing(started + timeout.toNanos());
     return Duration.ofNanos(System.nanoTime() - started);
@@ -195,7 +201,8 @@ final class LocalCluster {
       TimeUnit.MILLISECONDS.sleep(50);
     }
     throw new IllegalStateException(label + " was not serving on " + endpoints + " within the "
-        + "start timeout (healthy: " + Arrays.toString(healthy) + "); see the logs in " + root);
+        + "start timeout (healthy: " + Arrays.toString(healthy) + "); see the logs in "
+        + logDir);
   }
 
   private boolean isHealthy(int member) throws InterruptedException {
@@ -238,7 +245,7 @@ final class LocalCluster {
   private void failIfExited() throws IOException {
     for (int m = 0; m < MEMBERS; m++) {
       if (processes[m] != null && !processes[m].isAlive()) {
-        Path log = root.resolve(label + "-" + MemberFlags.name(m) + ".log");
+        Path log = log(m);
         List<String> lines = Files.readAllLines(log);
         String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 15),
             lines.size()));
