@@ -738,6 +738,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       try (OutputStream out = Files.newOutputStream(tmp)) {
         BackendSnapshot.write(backend, dataDir.memberDir().resolve("tmp"), out);
       }
+      SnapshotPadding.padTo512(tmp);
       return new FilterInputStream(Files.newInputStream(tmp)) {
         @Override
         public void close() throws IOException {

@@ -98,10 +98,13 @@ final class RaftLoop {
     }
   }
 
-  /** Stops after the current round; waits up to {@code timeout} for the thread to end. */
+  /**
+   * Stops after the current round; waits up to {@code timeout} for the thread to end. The thread
+   * is not interrupted: an interrupt during a WAL write would close the file channel under it.
+   * It notices within one tick, as it never waits longer than that.
+   */
   void stop(Duration timeout) {
     running = false;
-    thread.interrupt();
     try {
       thread.join(timeout.toMillis());
     } catch (InterruptedException e) {

@@ -1,0 +1,190 @@
+package io.kvorum.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.StatusResponse;
+import io.kvorum.server.it.LocalCluster.Member;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The member with real processes: bootstrap, failover, graceful stop, catch-up, peer refusal. */
+class MemberClusterIT {
+  private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+
+  private LocalCluster cluster;
+
+  @AfterEach
+  void tearDown() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static ByteString bytes(String s) {
+    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+  }
+
+  private void put(Member m, String key, String value) {
+    KVGrpc.newBlockingStub(cluster.channel(m))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .put(PutRequest.newBuilder().setKey(bytes(key)).setValue(bytes(value)).build());
+  }
+
+  private RangeResponse get(Member m, String key, boolean serializable) {
+    return KVGrpc.newBlockingStub(cluster.channel(m))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .range(RangeRequest.newBuilder().setKey(bytes(key)).setSerializable(serializable).build());
+  }
+
+  private static String log(Member m) throws Exception {
+    return Files.readString(m.log());
+  }
+
+  @Test
+  void threeMembersElectALeaderAndReplicateWrites() {
+    cluster = LocalCluster.start(3, dir);
+    Member leader = cluster.waitForLeader(LEADER_TIMEOUT);
+    Member follower = cluster.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+
+    put(follower, "greeting", "hello");
+    // A linearizable read anywhere sees an acknowledged write.
+    for (Member m : cluster.members()) {
+      RangeResponse r = get(m, "greeting", false);
+      assertThat(r.getKvsList()).hasSize(1);
+      assertThat(r.getKvs(0).getValue().toStringUtf8()).isEqualTo("hello");
+      assertThat(r.getHeader().getClusterId()).isNotZero();
+      assertThat(r.getHeader().getMemberId()).isEqualTo(m.id());
+      assertThat(r.getHeader().getRaftTerm()).isPositive();
+    }
+    StatusResponse s = cluster.status(leader).orElseThrow();
+    assertThat(s.getLeader()).isEqualTo(leader.id());
+    assertThat(s.getRaftAppliedIndex()).isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void sigtermOfTheLeaderHandsLeadershipOverThenExitsZero() throws Exception {
+    cluster = LocalCluster.start(3, dir);
+    Member leader = cluster.waitForLeader(LEADER_TIMEOUT);
+    put(leader, "before", "stop");
+
+    long start = System.nanoTime();
+    assertThat(cluster.stop(leader, Duration.ofSeconds(30))).isEqualTo(0);
+    Member next = cluster.waitForLeader(LEADER_TIMEOUT);
+    Duration handover = Duration.ofNanos(System.nanoTime() - start);
+
+    String stopped = log(leader);
+    assertThat(stopped).contains("\"msg\":\"received signal; shutting down\"", "\"msg\":\"leadership transfer starting\"");
+    assertThat(stopped).contains("\"msg\":\"leadership transfer finished\"", "\"new-leader-member-id\":\"" + Long.toHexString(next.id()) + "\"");
+    assertThat(next).isNotEqualTo(leader);
+    assertThat(get(next, "before", false).getKvs(0).getValue().toStringUtf8()).isEqualTo("stop");
+    System.out.println("leader handover on SIGTERM took " + handover.toMillis() + " ms (including process exit)");
+  }
+
+  @Test
+  void killedLeaderUnderWritesLosesNoAcknowledgedWriteAndCatchesUpBySnapshot() throws Exception {
+    cluster = LocalCluster.start(3, dir, "--snapshot-count=50");
+    Member leader = cluster.waitForLeader(LEADER_TIMEOUT);
+
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger failures = new AtomicInteger();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    Thread writer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  int i = 0;
+                  long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                  while (writing.get() && System.nanoTime() < deadline) {
+                    List<Member> up = cluster.members().stream().filter(Member::running).toList();
+                    Member target = up.get(i % up.size());
+                    String key = String.format("key-%06d", i++);
+                    try {
+                      put(target, key, "v" + i);
+                      acknowledged.add(key);
+                    } catch (RuntimeException e) {
+                      failures.incrementAndGet();
+                    }
+                  }
+                });
+    waitUntil(() -> acknowledged.size() >= 100, Duration.ofSeconds(60), "100 writes before the kill");
+    cluster.kill(leader);
+    int atKill = acknowledged.size();
+    Member next = cluster.waitForLeader(LEADER_TIMEOUT);
+    assertThat(next).isNotEqualTo(leader);
+    waitUntil(() -> acknowledged.size() >= atKill + 400, Duration.ofSeconds(90), "400 writes after the kill");
+    writing.set(false);
+    writer.join(30_000);
+
+    cluster.restart(leader);
+    StatusResponse reference = cluster.status(next).orElseThrow();
+    waitUntil(
+        () -> cluster.status(leader).map(s -> s.getRaftAppliedIndex() >= reference.getRaftAppliedIndex()).orElse(false),
+        Duration.ofSeconds(90),
+        "the restarted member catching up to index " + reference.getRaftAppliedIndex());
+    assertThat(log(leader)).as("caught up by a snapshot from the leader").contains("\"msg\":\"applied snapshot\"");
+
+    List<String> missing = new ArrayList<>();
+    for (String key : acknowledged) {
+      if (get(leader, key, true).getKvsCount() != 1 || get(next, key, false).getKvsCount() != 1) {
+        missing.add(key);
+      }
+    }
+    System.out.printf("acknowledged %d writes, %d failed attempts around the kill%n", acknowledged.size(), failures.get());
+    assertThat(missing).as("acknowledged writes missing after failover").isEmpty();
+  }
+
+  @Test
+  void aMemberWithAnotherClusterTokenIsRefused() throws Exception {
+    cluster = LocalCluster.start(3, dir);
+    Member leader = cluster.waitForLeader(LEADER_TIMEOUT);
+    Member intruder = cluster.newMember();
+    Member target = cluster.member(1);
+    String wrongCluster = target.name + "=" + target.peerUrl() + "," + intruder.name + "=" + intruder.peerUrl();
+    cluster.launchRaw(intruder, cluster.flags(intruder, "new", wrongCluster, "another-token"));
+
+    waitUntil(
+        () -> {
+          try {
+            return log(target).contains("\"msg\":\"rejected stream from remote peer\"") && log(intruder).contains("\"msg\":\"remote peer refused the connection\"");
+          } catch (Exception e) {
+            return false;
+          }
+        },
+        Duration.ofSeconds(60),
+        "the refusal in both logs");
+    assertThat(log(target)).contains("cluster ID mismatch");
+    assertThat(log(intruder)).contains("cluster ID mismatch");
+    // The cluster is not disturbed.
+    put(leader, "still", "fine");
+    assertThat(get(target, "still", false).getKvsCount()).isEqualTo(1);
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      LocalCluster.sleep(100);
+    }
+  }
+}
