@@ -2,7 +2,6 @@ package io.kvorum.storage.snap;
 
 import io.kvorum.storage.backend.Backend;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -43,37 +41,36 @@ public final class BackendSnapshot {
   private BackendSnapshot() {}
 
   /**
-   * Streams a consistent copy of {@code backend} to {@code out}, followed by the SHA-256
-   * trailer. {@code scratch} is a directory on the same file system for the checkpoint; it is
-   * deleted afterwards.
-   *
-   * @return the number of bytes written, trailer included
+   * Opens a stream over a consistent copy of {@code backend}: a checkpoint is taken now in a
+   * new directory under {@code scratch} (same file system: it hard-links) and deleted when the
+   * reader is closed. Writes after this call are not in the stream.
    */
-  public static long write(Backend backend, Path scratch, OutputStream out) {
+  public static SnapshotReader open(Backend backend, Path scratch) {
     Path cp = scratch.resolve("checkpoint-" + System.nanoTime());
     try {
       Files.createDirectories(scratch);
       backend.checkpoint(cp);
-      MessageDigest sha = sha256();
-      CountingOutputStream counting = new CountingOutputStream(out);
-      DataOutputStream data = new DataOutputStream(new DigestOutputStream(counting, sha));
-      data.write(MAGIC);
-      for (Path f : filesOf(cp)) {
-        byte[] name = f.getFileName().toString().getBytes(StandardCharsets.UTF_8);
-        data.writeShort(name.length);
-        data.write(name);
-        data.writeLong(Files.size(f));
-        Files.copy(f, data);
+      return new SnapshotReader(cp, MAGIC, filesOf(cp));
+    } catch (IOException | RuntimeException e) {
+      deleteRecursively(cp);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("snapshot: cannot checkpoint the backend", io);
       }
-      data.writeShort(0);
-      data.flush();
-      counting.write(sha.digest());
-      counting.flush();
-      return counting.count;
+      throw (RuntimeException) e;
+    }
+  }
+
+  /**
+   * Streams a consistent copy of {@code backend} to {@code out}, followed by the SHA-256
+   * trailer (etcdctl snapshot save).
+   *
+   * @return the number of bytes written, trailer included
+   */
+  public static long write(Backend backend, Path scratch, OutputStream out) {
+    try (SnapshotReader r = open(backend, scratch)) {
+      return r.transferTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException("snapshot: cannot stream the backend", e);
-    } finally {
-      deleteRecursively(cp);
     }
   }
 
@@ -201,26 +198,6 @@ public final class BackendSnapshot {
       });
     } catch (IOException e) {
       throw new UncheckedIOException("snapshot: cannot delete " + p, e);
-    }
-  }
-
-  private static final class CountingOutputStream extends java.io.FilterOutputStream {
-    long count;
-
-    CountingOutputStream(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
     }
   }
 

@@ -70,6 +70,24 @@ class SnapshotTest {
   }
 
   @Test
+  void readerReportsRemainingBytesForChunkedSending() throws Exception {
+    try (Backend backend = Backend.open(dir.resolve("db"))) {
+      try (SnapshotReader r = BackendSnapshot.open(backend, dir.resolve("scratch"))) {
+        long total = r.totalBytes();
+        byte[] chunk = new byte[1000];
+        long sum = 0;
+        int n;
+        while ((n = r.read(chunk)) > 0) {
+          sum += n;
+          assertThat(r.remainingBytes()).isEqualTo(total - sum);
+        }
+        assertThat(sum).isEqualTo(total);
+      }
+      assertThat(Files.list(dir.resolve("scratch")).toList()).isEmpty();
+    }
+  }
+
+  @Test
   void damagedOrTruncatedSnapshotIsRefusedAndRestoresNothing() throws Exception {
     Path file = dir.resolve("backup.db");
     try (Backend backend = Backend.open(dir.resolve("db"));

@@ -1,0 +1,67 @@
+package io.kvorum.storage.mvcc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The worked example of {@link KeyIndex}'s Javadoc (etcd's). */
+class KeyIndexTest {
+  private static Revision r(long main) {
+    return new Revision(main, 0);
+  }
+
+  private static KeyIndex example() {
+    KeyIndex ki = new KeyIndex(ByteString.copyFromUtf8("foo"));
+    ki.put(r(1));
+    ki.put(r(2));
+    ki.put(r(3));
+    ki.tombstone(r(4));
+    ki.put(r(5));
+    ki.put(r(6));
+    ki.tombstone(r(7));
+    return ki;
+  }
+
+  @Test
+  void getFollowsGenerations() {
+    KeyIndex ki = example();
+    assertThat(ki.get(3)).isEqualTo(new KeyIndex.Found(r(3), r(1), 3));
+    assertThat(ki.get(4)).isNull();
+    assertThat(ki.get(6)).isEqualTo(new KeyIndex.Found(r(6), r(5), 2));
+    assertThat(ki.get(7)).isNull();
+    assertThat(ki.get(0)).isNull();
+  }
+
+  @Test
+  void compactionKeepsTheNewestRevisionOfLiveGenerations() {
+    KeyIndex ki = example();
+    Set<Revision> keep = new HashSet<>();
+    ki.compact(2, keep);
+    assertThat(keep).containsExactly(r(2));
+    assertThat(ki.get(2)).isEqualTo(new KeyIndex.Found(r(2), r(1), 2));
+
+    keep.clear();
+    ki.compact(5, keep);
+    assertThat(keep).containsExactly(r(5));
+    assertThat(ki.generations).hasSize(2);
+    assertThat(ki.get(6)).isEqualTo(new KeyIndex.Found(r(6), r(5), 2));
+
+    keep.clear();
+    ki.compact(7, keep);
+    assertThat(keep).isEmpty();
+    assertThat(ki.isEmpty()).isTrue();
+  }
+
+  @Test
+  void revisionBytesSortLikeRevisions() {
+    Revision a = new Revision(5, 1);
+    Revision b = new Revision(256, 0);
+    assertThat(java.util.Arrays.compareUnsigned(a.toBytes(), b.toBytes())).isNegative();
+    assertThat(Revision.fromBytes(a.toTombstoneBytes())).isEqualTo(a);
+    assertThat(Revision.isTombstone(a.toTombstoneBytes())).isTrue();
+    assertThat(Revision.isTombstone(a.toBytes())).isFalse();
+  }
+}
