@@ -88,8 +88,10 @@ public final class ProcessCluster implements ClusterUnderTest {
             cluster.awaitHealthy(startTimeout);
             return cluster;
         } catch (RuntimeException e) {
+            String diagnosis = cluster.diagnose();
             cluster.close();
-            throw e;
+            throw new IllegalStateException("cluster of " + binary.describe() + " did not start: " + e.getMessage()
+                    + "\n" + diagnosis, e);
         }
     }
 
@@ -272,17 +274,25 @@ public final class ProcessCluster implements ClusterUnderTest {
 
     @Override
     public void awaitHealthy(Duration timeout) {
-        poll(timeout, "every running member to serve a linearizable read", () -> {
-            for (int i : reachable()) {
-                try {
-                    KVGrpc.newBlockingStub(admin.channel(i)).withDeadlineAfter(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                            .range(RangeRequest.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8("health")).build());
-                } catch (StatusRuntimeException e) {
-                    return null;
+        Map<String, String> lastErrors = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            poll(timeout, "every running member to serve a linearizable read", () -> {
+                List<String> names = members();
+                for (int i : reachable()) {
+                    try {
+                        KVGrpc.newBlockingStub(admin.channel(i)).withDeadlineAfter(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                                .range(RangeRequest.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8("health")).build());
+                        lastErrors.remove(names.get(i));
+                    } catch (StatusRuntimeException e) {
+                        lastErrors.put(names.get(i), e.getStatus().toString());
+                        return null;
+                    }
                 }
-            }
-            return Boolean.TRUE;
-        });
+                return Boolean.TRUE;
+            });
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; last errors: " + lastErrors, e);
+        }
     }
 
     @Override
@@ -310,6 +320,24 @@ public final class ProcessCluster implements ClusterUnderTest {
         log.accept("replaced " + member + " (old id " + Long.toHexString(id) + ", new id "
                 + Long.toHexString(added.getMember().getID()) + "), initial cluster " + initialCluster);
         start(member);
+    }
+
+    /** Per member: running or exit code, and the last lines of its log. For error messages. */
+    public synchronized String diagnose() {
+        StringBuilder b = new StringBuilder();
+        nodes.forEach((name, n) -> {
+            String state = n.process == null ? "never started"
+                    : n.process.isAlive() ? "running (pid " + n.process.pid() + ")" : "exited with code " + n.process.exitValue();
+            b.append("  ").append(name).append(": ").append(state).append(", log ").append(n.logFile).append('\n');
+            try {
+                List<String> lines = Files.exists(n.logFile) ? Files.readAllLines(n.logFile) : List.of();
+                lines.subList(Math.max(0, lines.size() - 5), lines.size())
+                        .forEach(l -> b.append("    | ").append(l.length() > 300 ? l.substring(0, 300) + "..." : l).append('\n'));
+            } catch (IOException | UncheckedIOException e) {
+                b.append("    (log unreadable: ").append(e.getMessage()).append(")\n");
+            }
+        });
+        return b.toString();
     }
 
     private String nameOfPeerUrl(String url) {

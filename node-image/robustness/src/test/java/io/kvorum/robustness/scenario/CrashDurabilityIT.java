@@ -27,7 +27,7 @@ class CrashDurabilityIT {
         Path dir = FaultScenariosIT.workDir().resolve(target.name().toLowerCase() + "-crash-durability");
         Timeline timeline = new Timeline();
         CrashDurability.Report report;
-        try (ProcessCluster cluster = ProcessCluster.start(target.binary(), 3, dir, timeline::add, Duration.ofSeconds(30))) {
+        try (ProcessCluster cluster = ProcessCluster.start(target.binary(), 3, dir, timeline::add, Duration.ofSeconds(60))) {
             report = CrashDurability.run(cluster, profile.durabilityCycles(), profile.seeds().getFirst(), timeline);
         }
         System.out.println(report.details());
