@@ -1,0 +1,153 @@
+package io.kvorum.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.kvorum.operator.crd.KVCluster;
+import io.kvorum.operator.crd.KVClusterSpec;
+import io.kvorum.operator.crd.KVClusterStatus;
+import io.kvorum.operator.crd.KVClusterStatus.Phase;
+import io.kvorum.operator.crd.MemberStatus;
+import io.kvorum.operator.crd.UpgradeStatus;
+import io.kvorum.operator.testing.FakeKubelet;
+import io.kvorum.operator.testing.FakeMemberClient;
+import io.kvorum.operator.testing.FakeMemberClientProducer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole operator (Quarkus, JOSDK, informers, dependents, status patches) against the Fabric8
+ * mock API server in CRUD mode, with a fake kubelet and an in-memory Raft group behind the
+ * MemberClient. The real kube-apiserver checks (schema validation, printer columns) are in
+ * {@code KubeApiServerIT}.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class KVClusterOperatorIT {
+
+  static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  @Inject
+  KubernetesClient client;
+  @Inject
+  Operator operator;
+
+  final FakeMemberClient members = FakeMemberClientProducer.MEMBERS;
+
+  /** Polls, running the fake kubelet each time, until the condition holds or the time is up. */
+  void eventually(String what, String namespace, BooleanSupplier condition) throws InterruptedException {
+    FakeKubelet kubelet = new FakeKubelet(client, members);
+    Instant deadline = Instant.now().plus(TIMEOUT);
+    while (Instant.now().isBefore(deadline)) {
+      kubelet.sync(namespace);
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not within " + TIMEOUT.toSeconds() + "s: " + what + "; calls " + members.calls);
+  }
+
+  KVCluster get(String namespace, String name) {
+    return client.resources(KVCluster.class).inNamespace(namespace).withName(name).get();
+  }
+
+  static KVCluster cluster(String namespace, String name, String version) {
+    KVCluster kvc = new KVCluster();
+    kvc.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    KVClusterSpec spec = new KVClusterSpec();
+    spec.setReplicas(3);
+    spec.setVersion(version);
+    kvc.setSpec(spec);
+    return kvc;
+  }
+
+  @Test
+  void theCrdIsInstalledWithItsPrinterColumns() {
+    var crd = client.apiextensions().v1().customResourceDefinitions().withName("kvclusters.kvorum.io").get();
+    assertThat(crd).isNotNull();
+    assertThat(crd.getSpec().getVersions().getFirst().getAdditionalPrinterColumns()).extracting(c -> c.getName())
+        .containsExactly("VERSION", "TARGET", "READY", "PHASE", "LEADER", "AGE");
+  }
+
+  @Test
+  void createsDependentsAndReportsStatus() throws InterruptedException {
+    String ns = "kvorum-it";
+    client.resource(cluster(ns, "alpha", "1.0.0")).create();
+
+    eventually("services, budget, pods and volumes exist", ns, () ->
+        client.services().inNamespace(ns).withName("alpha-peer").get() != null
+            && client.services().inNamespace(ns).withName("alpha-client").get() != null
+            && client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("alpha-budget").get() != null
+            && client.pods().inNamespace(ns).withLabel(MemberNames.LABEL_CLUSTER, "alpha").list().getItems().size() == 3);
+    Service peer = client.services().inNamespace(ns).withName("alpha-peer").get();
+    assertThat(peer.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(peer.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(peer.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getName()).isEqualTo("alpha"));
+    PodDisruptionBudget budget = client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("alpha-budget").get();
+    assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(2);
+    assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems()).hasSize(3);
+
+    eventually("Running with 3/3", ns, () -> {
+      KVClusterStatus s = get(ns, "alpha").getStatus();
+      return s != null && s.getPhase() == Phase.Running && "3/3".equals(s.getReady());
+    });
+    KVClusterStatus status = get(ns, "alpha").getStatus();
+    assertThat(status.getVersion()).isEqualTo("1.0.0");
+    assertThat(status.getLeader()).startsWith("alpha-");
+    assertThat(status.getObservedGeneration()).isEqualTo(get(ns, "alpha").getMetadata().getGeneration());
+    assertThat(status.getConditions()).extracting(c -> c.getType() + "=" + c.getStatus())
+        .contains("Available=True", "Progressing=False", "Degraded=False");
+  }
+
+  /**
+   * A new operator process finds a KVCluster mid-upgrade: one member already replaced, recorded in
+   * status.upgrade. It must carry on with the others and never redo the replaced one. The
+   * "restart" is the controller starting to watch the namespace where the resource already is.
+   */
+  @Test
+  void resumesAnUpgradeFromStatusAfterARestart() throws InterruptedException {
+    String ns = "kvorum-resume";
+    KVCluster kvc = cluster(ns, "beta", "1.1.0");
+    KVClusterStatus status = new KVClusterStatus();
+    status.setPhase(Phase.Upgrading);
+    status.setVersion("1.0.0");
+    status.setTargetVersion("1.1.0");
+    status.setMembers(List.of(
+        new MemberStatus("beta-0", "a001", "beta-0", "1.1.0", true, false, false, 10L),
+        new MemberStatus("beta-1", "a002", "beta-1", "1.0.0", true, true, false, 10L),
+        new MemberStatus("beta-2", "a003", "beta-2", "1.0.0", true, false, false, 10L)));
+    status.setUpgrade(new UpgradeStatus("1.0.0", "1.1.0", UpgradeStatus.Step.ReplaceMember, null, null, List.of("beta-0"),
+        Instant.now().minusSeconds(60).toString(), "beta-0 done"));
+    status.setLastSnapshot(new io.kvorum.operator.crd.SnapshotStatus("kvorum-resume/beta/beta-x.db", 5L, 100L, "ab",
+        Instant.now().minusSeconds(50).toString(), "beta-1"));
+    client.resource(kvc).create();
+    KVCluster stored = get(ns, "beta");
+    stored.setStatus(status);
+    client.resource(stored).updateStatus();
+    assertThat(get(ns, "beta").getStatus().getUpgrade()).as("the mock server kept the status").isNotNull();
+
+    operator.getRegisteredController("kvcluster").orElseThrow().changeNamespaces(Set.of("kvorum-it", ns));
+
+    eventually("upgrade finished", ns, () -> {
+      KVClusterStatus s = get(ns, "beta").getStatus();
+      return s != null && s.getUpgrade() == null && "1.1.0".equals(s.getVersion());
+    });
+    assertThat(members.calls("stop beta-0")).as("the replaced member is not replaced again").isEmpty();
+    assertThat(members.calls("stop beta-")).hasSize(2);
+    assertThat(members.calls("snapshot")).as("the recorded snapshot counts; no second one").noneMatch(c -> c.contains("beta"));
+    assertThat(client.pods().inNamespace(ns).list().getItems())
+        .allSatisfy(p -> assertThat(p.getMetadata().getLabels()).containsEntry(MemberNames.LABEL_VERSION, "1.1.0"));
+  }
+}

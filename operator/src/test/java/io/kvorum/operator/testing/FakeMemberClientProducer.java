@@ -1,0 +1,22 @@
+package io.kvorum.operator.testing;
+
+import io.kvorum.operator.member.MemberClient;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.inject.Alternative;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/** In Quarkus tests the operator talks to the in-memory Raft group instead of real members. */
+@Singleton
+public class FakeMemberClientProducer {
+
+  public static final FakeMemberClient MEMBERS = new FakeMemberClient();
+
+  @Produces
+  @Singleton
+  @Alternative
+  @Priority(1)
+  MemberClient members() {
+    return MEMBERS;
+  }
+}
