@@ -101,6 +101,8 @@ public final class MvccStore implements AutoCloseable {
   private boolean noSpaceAlarm;
   private WriteBatch batch;
   private ApplyBatch openBatch;
+  /** Backend size when the open batch began plus the quota cost of what it accepted since. */
+  private long batchSizeBytes;
   private List<Event> uncommittedEvents = new ArrayList<>();
   private volatile String broken;
 
@@ -332,6 +334,7 @@ public final class MvccStore implements AutoCloseable {
         throw new IllegalStateException("an apply batch is already open: commit it first");
       }
       batch = backend.newBatch();
+      batchSizeBytes = backend.sizeBytes();
       openBatch = new ApplyBatch(this);
       return openBatch;
     } finally {
@@ -840,13 +843,14 @@ public final class MvccStore implements AutoCloseable {
     if (cost == 0) {
       return;
     }
-    if (noSpaceAlarm || backend.sizeBytes() + cost >= options.effectiveQuota()) {
+    if (noSpaceAlarm || batchSizeBytes + cost >= options.effectiveQuota()) {
       if (!noSpaceAlarm) {
         noSpaceAlarm = true;
         backend.put(batch, Bucket.META, ALARM_NOSPACE, new byte[] {1});
       }
       throw new EtcdException(Kind.NO_SPACE);
     }
+    batchSizeBytes += cost;
   }
 
   /** etcd's quota cost: bytes a request may add; 0 for requests that add nothing. */
