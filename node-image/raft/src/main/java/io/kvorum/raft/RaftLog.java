@@ -114,6 +114,10 @@ final class RaftLog {
     return new long[] {0, 0};
   }
 
+  boolean hasUnstableEntries() {
+    return !unstable.entries().isEmpty();
+  }
+
   List<Entry> unstableEntries() {
     return List.copyOf(unstable.entries());
   }

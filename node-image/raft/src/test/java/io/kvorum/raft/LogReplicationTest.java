@@ -175,6 +175,19 @@ class LogReplicationTest {
   }
 
   @Test
+  void aProposalBatchIsAppendedTogetherAndTravelsInOneMessage() {
+    Net net = Net.of(3);
+    net.elect(1);
+    int before = countAppsWithEntries(net, 2);
+    net.node(1).node.propose(List.of("a".getBytes(), "b".getBytes(), "c".getBytes()));
+    net.flush();
+    assertThat(countAppsWithEntries(net, 2) - before).isEqualTo(1);
+    assertThat(net.node(2).appliedData()).containsExactly("a", "b", "c");
+    assertThatThrownBy(() -> net.node(1).node.propose(List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void unreachableFollowerFallsBackToProbe() {
     Net net = Net.of(3);
     net.elect(1);
