@@ -84,6 +84,7 @@ import io.kvorum.server.peer.TransportListener;
 import io.kvorum.server.peer.pb.Handshake;
 import io.kvorum.server.peer.pb.VersionResponse;
 import io.kvorum.server.version.ClusterVersionDecider;
+import io.kvorum.server.version.DataDirVersion;
 import io.kvorum.server.version.JoinPolicy;
 import io.kvorum.server.version.ServerVersion;
 import io.kvorum.server.version.Version;
@@ -272,6 +273,12 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     ClusterMembers initial = ClusterMembers.fromInitialCluster(config.initialCluster(), config.initialClusterToken());
     EtcdServer server;
     if (dataDir.hasWal()) {
+      Optional<Version> recorded = DataDirVersion.read(dataDir.memberDir());
+      String tooOld = recorded.map(v -> DataDirVersion.refusal(v, ServerVersion.current())).orElse(null);
+      if (tooOld != null) {
+        throw new StartException(tooOld);
+      }
+      checkJoin(config, initial);
       WalStorage wal = WalStorage.open(dataDir.walDir(), dataDir.snapDir(), Wal.DEFAULT_SEGMENT_BYTES);
       ByteBuffer meta = ByteBuffer.wrap(wal.metadata().toByteArray());
       long memberId = meta.getLong();
@@ -293,6 +300,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           "initial-cluster", config.initialCluster().toString());
       server = new EtcdServer(config, dataDir, memberId, ClusterMembers.empty(initial.clusterId()), initial, wal, true);
     } else {
+      checkJoin(config, initial);
       ClusterState remote = fetchExistingCluster(config);
       List<String> own = config.initialAdvertisePeerUrls().stream().map(URI::toString).toList();
       Member self =
@@ -316,6 +324,39 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     }
     server.startServing();
     return server;
+  }
+
+  /**
+   * Follower-controlled join (seed 001): before a restarting or joining member talks Raft, it
+   * asks the other members for the cluster version and refuses to start when its own version
+   * cannot join (see {@link JoinPolicy}). When no member answers (the whole cluster is
+   * restarting) it goes ahead; the peers' handshake check still applies.
+   */
+  private static void checkJoin(ServerConfig config, ClusterMembers initial) {
+    List<URI> own = config.initialAdvertisePeerUrls();
+    for (Member m : initial.members()) {
+      for (String raw : m.getPeerUrlsList()) {
+        URI url = URI.create(raw);
+        if (own.contains(url)) {
+          continue;
+        }
+        VersionResponse v;
+        try {
+          v = PeerTransport.fetchVersion(url, Duration.ofSeconds(1));
+        } catch (RuntimeException e) {
+          continue;
+        }
+        if (v.getClusterVersion().isEmpty()) {
+          continue;
+        }
+        String refusal = JoinPolicy.refusal(v.getClusterVersion(), ServerVersion.current().toString());
+        if (refusal != null) {
+          throw new StartException("cannot join the cluster (member " + hex(v.getMemberId()) + " at " + url + " reports cluster version " + v.getClusterVersion() + "): " + refusal);
+        }
+        LOG.info("cluster version allows this member to join", "cluster-version", v.getClusterVersion(), "server-version", ServerVersion.current().toString(), "asked", url.toString());
+        return;
+      }
+    }
   }
 
   private static ClusterState fetchExistingCluster(ServerConfig config) {
@@ -609,6 +650,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
             LOG.info("updated cluster version", "cluster-id", hex(cluster.clusterId()), "local-member-id", hex(memberId), "from", majorMinor(from), "to", majorMinor(to));
           }
           metrics.setClusterVersion(majorMinor(to));
+          DataDirVersion.write(dataDir.memberDir(), to);
         }
       }
       default -> {}
