@@ -9,6 +9,10 @@
 # Environment:
 #   KVORUM_CACHE              where binaries, images and the running cluster live
 #                             (default ~/.cache/kvorum-e2e; logs in $KVORUM_CACHE/run/logs)
+#   KVORUM_E2E_ETCD_SERVERS=http://127.0.0.1:2379
+#                             store the API server's data in an etcd-compatible server that is
+#                             already running (e.g. a Kvorum cluster) instead of starting
+#                             Debian's etcd; compare behaviours with the same workload
 #   KVORUM_E2E_CONTROL_PLANE_ONLY=1
 #                             start etcd, kube-apiserver, kube-controller-manager and
 #                             kube-scheduler only (no containerd, kubelet, kube-proxy, DNS)
@@ -38,7 +42,7 @@ POD_GATEWAY=10.244.0.1
 SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SVC_IP=10.96.0.1
 DNS_IP=10.96.0.10
-ETCD_CLIENT=http://127.0.0.1:32379
+ETCD_CLIENT=${KVORUM_E2E_ETCD_SERVERS:-http://127.0.0.1:32379}
 ETCD_PEER=http://127.0.0.1:32380
 APISERVER=https://$NODE_IP:6443
 
@@ -211,6 +215,11 @@ ensure_node_address() {
 # control plane
 
 start_etcd() {
+  if [[ -n "${KVORUM_E2E_ETCD_SERVERS:-}" ]]; then
+    log "storage: $ETCD_CLIENT (KVORUM_E2E_ETCD_SERVERS), no etcd of our own"
+    wait_until "storage at $ETCD_CLIENT" 30 etcdctl --endpoints "$ETCD_CLIENT" endpoint health
+    return 0
+  fi
   mkdir -p "$RUN_DIR/etcd"; chmod 700 "$RUN_DIR/etcd"
   start_daemon etcd etcd --name kvorum-e2e --data-dir "$RUN_DIR/etcd" \
     --listen-client-urls "$ETCD_CLIENT" --advertise-client-urls "$ETCD_CLIENT" \
@@ -272,6 +281,11 @@ state = "$RUN_DIR/containerd/state"
 [plugins."io.containerd.grpc.v1.cri"]
   # There is no registry to pull from: the pause image is built and loaded locally.
   sandbox_image = "$(image_ref pause)"
+  # Root here lacks CAP_SYS_RESOURCE (the VM's init drops it from the bounding set), so no
+  # process may lower an oom_score_adj below 0, and runc fails with "can't get final
+  # child's PID from pipe" when the kubelet asks for -998 (pod sandboxes) or -997
+  # (Guaranteed pods). This clamps requests to [containerd's own score, 1000].
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -337,6 +351,8 @@ clusterDNS: [$DNS_IP]
 # No upstream resolver for pods: names outside the cluster must not leave the machine.
 resolvConf: ""
 failSwapOn: false
+# The kubelet's default is -999, which needs CAP_SYS_RESOURCE (see containerd's config).
+oomScoreAdj: 0
 # Images cannot be pulled again (no registry), so the kubelet must never collect them, and
 # a fairly full disk must not evict the cluster's pods.
 imageGCHighThresholdPercent: 100
@@ -366,7 +382,24 @@ EOF
 
 image_ref() { "$E2E_DIR/bin/build-images.sh" --ref "$1"; }
 
+# The kubelet sets vm.overcommit_memory=1, kernel.panic=10 and kernel.panic_on_oops=1 when it
+# starts (it has no switch to leave them), and pods need forwarding; `down` puts them back.
+TUNED_SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables vm.overcommit_memory kernel.panic kernel.panic_on_oops)
+save_sysctls() {
+  [[ -s "$RUN_DIR/sysctl.saved" ]] && return 0
+  local k
+  for k in "${TUNED_SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k" 2>/dev/null)"; done > "$RUN_DIR/sysctl.saved"
+}
+restore_sysctls() {
+  [[ -s "$RUN_DIR/sysctl.saved" ]] || return 0
+  local kv
+  while read -r kv; do [[ "$kv" == *= ]] || sysctl -qw "$kv" 2>/dev/null || true; done < "$RUN_DIR/sysctl.saved"
+  rm -f "$RUN_DIR/sysctl.saved"
+  log "sysctls restored (${TUNED_SYSCTLS[*]})"
+}
+
 start_node() {
+  save_sysctls
   sysctl -qw net.ipv4.ip_forward=1
   sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null || log "bridge netfilter sysctl missing: pod-to-service hairpin traffic may fail"
   write_containerd_config
@@ -446,11 +479,32 @@ cmd_down() {
     | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   # network namespaces of the removed pods (CNI DEL never ran for them)
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^cni-' || true); do ip netns delete "$ns" || true; done
+  remove_kube_iptables_chains
+  restore_sysctls
   ip link del "$POD_BRIDGE" 2>/dev/null || true
   ip link del "$NODE_IF" 2>/dev/null || true
   # cluster state goes; the image stores and the binaries stay
   rm -rf "$RUN_DIR/etcd" "$KUBELET_DIR" "$RUN_DIR/cni" "$RUN_DIR/containerd/state" "$PIDS"
   log "cluster down (binaries and images kept under $KVORUM_CACHE)"
+}
+
+# kube-proxy --cleanup leaves the kubelet's own chains (KUBE-FIREWALL, KUBE-KUBELET-CANARY,
+# KUBE-IPTABLES-HINT); nothing but this cluster makes KUBE-* chains on this machine.
+remove_kube_iptables_chains() {
+  local ipt t rule chain
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for t in filter nat mangle; do
+      { "$ipt-save" -t "$t" 2>/dev/null || true; } | awk '/^-A [A-Z]+ .*-j KUBE-/ && !/^-A KUBE-/' \
+        | while read -r rule; do eval "$ipt -t $t -D ${rule#-A }" 2>/dev/null || true; done
+      for chain in $("$ipt-save" -t "$t" 2>/dev/null | awk -F'[: ]' '/^:KUBE-/ {print $2}'); do
+        "$ipt" -t "$t" -F "$chain" 2>/dev/null || true
+      done
+      for chain in $("$ipt-save" -t "$t" 2>/dev/null | awk -F'[: ]' '/^:KUBE-/ {print $2}'); do
+        "$ipt" -t "$t" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
 }
 
 cmd_status() {
