@@ -2,7 +2,6 @@ package io.kvorum.storage.mvcc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnknownFieldSet;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.CompactionResponse;
@@ -38,7 +37,6 @@ import io.kvorum.storage.lease.Lessor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -76,12 +74,6 @@ public final class MvccStore implements AutoCloseable {
   private static final byte[] CONSISTENT_INDEX = utf8("consistent_index");
   private static final byte[] COMPACT_REV = utf8("finishedCompactRev");
   private static final byte[] ALARM_NOSPACE = utf8("alarm_nospace");
-  /** etcd's per-request overheads in quota accounting. */
-  private static final int KV_OVERHEAD = 256;
-  private static final int LEASE_OVERHEAD = 64;
-  /** Compare target LEASE and its value field, newer than the jetcd-grpc protos (etcd 3.3+). */
-  private static final int COMPARE_TARGET_LEASE = 4;
-  private static final int COMPARE_FIELD_LEASE = 8;
 
   private final Backend backend;
   private final StoreOptions options;
@@ -160,7 +152,7 @@ public final class MvccStore implements AutoCloseable {
     lock.readLock().lock();
     try {
       checkUsable();
-      TxnChecks.requireKey(r.getKey());
+      RequestChecks.requireKey(r.getKey());
       return rangeAt(r, currentRev);
     } finally {
       lock.readLock().unlock();
@@ -234,7 +226,7 @@ public final class MvccStore implements AutoCloseable {
    * alarm is raised or the request would take the database past the quota.
    */
   public void checkQuota(Object request) {
-    long cost = quotaCost(request);
+    long cost = QuotaCost.of(request);
     if (cost == 0) {
       return;
     }
@@ -369,11 +361,11 @@ public final class MvccStore implements AutoCloseable {
 
   PutResponse put(ApplyBatch owner, PutRequest p) {
     return write(owner, () -> {
-      checkPutShape(p);
+      RequestChecks.checkPut(p);
       if (p.getLease() != 0 && !lessor.exists(p.getLease())) {
         throw new EtcdException(Kind.LEASE_NOT_FOUND);
       }
-      checkSpace(quotaCost(p));
+      checkSpace(QuotaCost.of(p));
       WriteTxn tw = new WriteTxn();
       PutResponse resp = putIn(tw, p);
       tw.end();
@@ -383,7 +375,7 @@ public final class MvccStore implements AutoCloseable {
 
   DeleteRangeResponse deleteRange(ApplyBatch owner, DeleteRangeRequest d) {
     return write(owner, () -> {
-      TxnChecks.requireKey(d.getKey());
+      RequestChecks.requireKey(d.getKey());
       WriteTxn tw = new WriteTxn();
       DeleteRangeResponse resp = deleteIn(tw, d);
       tw.end();
@@ -393,11 +385,11 @@ public final class MvccStore implements AutoCloseable {
 
   TxnResponse txn(ApplyBatch owner, TxnRequest t) {
     return write(owner, () -> {
-      TxnChecks.check(t, options.maxTxnOps());
+      RequestChecks.checkTxn(t, options.maxTxnOps());
       WriteTxn tw = new WriteTxn();
       TxnPath path = choosePath(t, tw.beginRev);
       checkTxnOps(t, path, tw.beginRev);
-      checkSpace(quotaCost(t));
+      checkSpace(QuotaCost.of(t));
       TxnResponse.Builder resp = applyTxn(tw, t, path);
       tw.end();
       return resp.setHeader(header(tw.readRev())).build();
@@ -406,7 +398,7 @@ public final class MvccStore implements AutoCloseable {
 
   RangeResponse rangeInBatch(ApplyBatch owner, RangeRequest r) {
     return write(owner, () -> {
-      TxnChecks.requireKey(r.getKey());
+      RequestChecks.requireKey(r.getKey());
       return rangeAt(r, currentRev);
     });
   }
@@ -445,7 +437,7 @@ public final class MvccStore implements AutoCloseable {
 
   LeaseGrantResponse leaseGrant(ApplyBatch owner, LeaseGrantRequest g) {
     return write(owner, () -> {
-      checkSpace(LEASE_OVERHEAD);
+      checkSpace(QuotaCost.LEASE_OVERHEAD);
       long ttl = lessor.effectiveTtl(g.getTTL());
       long id = g.getID() != 0 ? g.getID() : chooseLeaseId();
       lessor.grant(id, ttl);
@@ -584,7 +576,7 @@ public final class MvccStore implements AutoCloseable {
     } else {
       fetch = (int) Math.min(limit + 1, Integer.MAX_VALUE);
     }
-    TreeIndex.Page page = index.page(r.getKey(), rangeEnd(r.getRangeEnd()), rev, fetch);
+    TreeIndex.Page page = index.page(r.getKey(), TreeIndex.rangeEnd(r.getRangeEnd()), rev, fetch);
     RangeResponse.Builder resp = RangeResponse.newBuilder()
         .setHeader(header(curRev)).setCount(page.total());
     if (r.getCountOnly()) {
@@ -602,7 +594,7 @@ public final class MvccStore implements AutoCloseable {
       }
       kvs.add(kv);
     }
-    sort(kvs, r.getSortOrder(), r.getSortTarget());
+    RangeSort.sort(kvs, r.getSortOrder(), r.getSortTarget());
     if (limit > 0 && kvs.size() > limit) {
       kvs = kvs.subList(0, (int) limit);
       resp.setMore(true);
@@ -611,31 +603,6 @@ public final class MvccStore implements AutoCloseable {
       resp.addKvs(r.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);
     }
     return resp.build();
-  }
-
-  /**
-   * etcd's sort rules: results come in ascending key order; a target other than KEY with no
-   * order sorts ascending; ties keep key order.
-   */
-  private static void sort(List<KeyValue> kvs, RangeRequest.SortOrder order,
-      RangeRequest.SortTarget target) {
-    if (target != RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.NONE) {
-      order = RangeRequest.SortOrder.ASCEND;
-    }
-    if (order == RangeRequest.SortOrder.NONE
-        || target == RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.ASCEND) {
-      return;
-    }
-    Comparator<ByteString> bytes = ByteString.unsignedLexicographicalComparator();
-    Comparator<KeyValue> cmp = switch (target) {
-      case KEY -> Comparator.comparing(KeyValue::getKey, bytes);
-      case VERSION -> Comparator.comparingLong(KeyValue::getVersion);
-      case CREATE -> Comparator.comparingLong(KeyValue::getCreateRevision);
-      case MOD -> Comparator.comparingLong(KeyValue::getModRevision);
-      case VALUE -> Comparator.comparing(KeyValue::getValue, bytes);
-      case UNRECOGNIZED -> throw new IllegalArgumentException("unknown sort target");
-    };
-    kvs.sort(order == RangeRequest.SortOrder.DESCEND ? cmp.reversed() : cmp);
   }
 
   private PutResponse putIn(WriteTxn tw, PutRequest p) {
@@ -676,7 +643,7 @@ public final class MvccStore implements AutoCloseable {
 
   private DeleteRangeResponse deleteIn(WriteTxn tw, DeleteRangeRequest d) {
     DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder();
-    ByteString end = rangeEnd(d.getRangeEnd());
+    ByteString end = TreeIndex.rangeEnd(d.getRangeEnd());
     if (d.getPrevKv()) {
       for (TreeIndex.Alive a : index.alive(d.getKey(), end, tw.readRev())) {
         resp.addPrevKvs(valueAt(a.found().modified()));
@@ -723,48 +690,17 @@ public final class MvccStore implements AutoCloseable {
 
   /** etcd's applyCompare: every key in range must satisfy it; a missing key compares as zero. */
   private boolean compare(Compare c, long rev) {
-    List<TreeIndex.Alive> alive = index.alive(c.getKey(), rangeEnd(c.getRangeEnd()), rev);
+    List<TreeIndex.Alive> alive = index.alive(c.getKey(), TreeIndex.rangeEnd(c.getRangeEnd()), rev);
     if (alive.isEmpty()) {
       return c.getTarget() != Compare.CompareTarget.VALUE
-          && compareKv(c, KeyValue.getDefaultInstance());
+          && Compares.holds(c, KeyValue.getDefaultInstance());
     }
     for (TreeIndex.Alive a : alive) {
-      if (!compareKv(c, valueAt(a.found().modified()))) {
+      if (!Compares.holds(c, valueAt(a.found().modified()))) {
         return false;
       }
     }
     return true;
-  }
-
-  private static boolean compareKv(Compare c, KeyValue kv) {
-    int result;
-    if (c.getTargetValue() == COMPARE_TARGET_LEASE) {
-      result = Long.compare(kv.getLease(), compareLease(c));
-    } else {
-      result = switch (c.getTarget()) {
-        case VALUE -> ByteString.unsignedLexicographicalComparator()
-            .compare(kv.getValue(), c.getValue());
-        case CREATE -> Long.compare(kv.getCreateRevision(), c.getCreateRevision());
-        case MOD -> Long.compare(kv.getModRevision(), c.getModRevision());
-        case VERSION -> Long.compare(kv.getVersion(), c.getVersion());
-        case UNRECOGNIZED -> throw new IllegalArgumentException(
-            "unknown compare target " + c.getTargetValue());
-      };
-    }
-    return switch (c.getResult()) {
-      case EQUAL -> result == 0;
-      case NOT_EQUAL -> result != 0;
-      case GREATER -> result > 0;
-      case LESS -> result < 0;
-      case UNRECOGNIZED -> throw new IllegalArgumentException(
-          "unknown compare result " + c.getResultValue());
-    };
-  }
-
-  /** The {@code lease} value of a LEASE compare: field 8, unknown to the bundled protos. */
-  private static long compareLease(Compare c) {
-    UnknownFieldSet.Field f = c.getUnknownFields().getField(COMPARE_FIELD_LEASE);
-    return f == null || f.getVarintList().isEmpty() ? 0 : f.getVarintList().getLast();
   }
 
   /** etcd's checkRequests: ops of the chosen branches that would fail, fail before any write. */
@@ -818,27 +754,6 @@ public final class MvccStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- helpers
 
-  static void checkPutShape(PutRequest p) {
-    TxnChecks.requireKey(p.getKey());
-    if (p.getIgnoreValue() && !p.getValue().isEmpty()) {
-      throw new EtcdException(Kind.VALUE_PROVIDED);
-    }
-    if (p.getIgnoreLease() && p.getLease() != 0) {
-      throw new EtcdException(Kind.LEASE_PROVIDED);
-    }
-  }
-
-  /** etcd's {@code mkGteRange}: absent end is one key, {@code "\0"} (or empty) is "to the end". */
-  static ByteString rangeEnd(ByteString end) {
-    if (end.isEmpty()) {
-      return null;
-    }
-    if (end.size() == 1 && end.byteAt(0) == 0) {
-      return ByteString.EMPTY;
-    }
-    return end;
-  }
-
   private void checkSpace(long cost) {
     if (cost == 0) {
       return;
@@ -851,29 +766,6 @@ public final class MvccStore implements AutoCloseable {
       throw new EtcdException(Kind.NO_SPACE);
     }
     batchSizeBytes += cost;
-  }
-
-  /** etcd's quota cost: bytes a request may add; 0 for requests that add nothing. */
-  static long quotaCost(Object request) {
-    return switch (request) {
-      case PutRequest p -> KeyValue.newBuilder().setKey(p.getKey()).setValue(p.getValue())
-          .setLease(p.getLease()).build().getSerializedSize() + KV_OVERHEAD;
-      case TxnRequest t -> Math.max(opsCost(t.getSuccessList()), opsCost(t.getFailureList()));
-      case LeaseGrantRequest g -> LEASE_OVERHEAD;
-      default -> 0;
-    };
-  }
-
-  private static long opsCost(List<RequestOp> ops) {
-    long cost = 0;
-    for (RequestOp op : ops) {
-      if (op.hasRequestPut()) {
-        cost += quotaCost(op.getRequestPut());
-      } else if (op.hasRequestTxn()) {
-        cost += quotaCost(op.getRequestTxn());
-      }
-    }
-    return cost;
   }
 
   private long chooseLeaseId() {

@@ -22,6 +22,17 @@ final class TreeIndex {
   private final NavigableMap<ByteString, KeyIndex> tree =
       new TreeMap<>(ByteString.unsignedLexicographicalComparator());
 
+  /** etcd's {@code mkGteRange}: absent end is one key, {@code "\0"} (or empty) is "to the end". */
+  static ByteString rangeEnd(ByteString end) {
+    if (end.isEmpty()) {
+      return null;
+    }
+    if (end.size() == 1 && end.byteAt(0) == 0) {
+      return ByteString.EMPTY;
+    }
+    return end;
+  }
+
   void put(ByteString key, Revision rev) {
     tree.computeIfAbsent(key, KeyIndex::new).put(rev);
   }

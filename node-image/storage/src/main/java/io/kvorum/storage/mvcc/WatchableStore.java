@@ -82,7 +82,7 @@ public final class WatchableStore implements AutoCloseable {
       this.stream = stream;
       this.id = id;
       this.key = r.getKey();
-      this.end = MvccStore.rangeEnd(r.getRangeEnd());
+      this.end = TreeIndex.rangeEnd(r.getRangeEnd());
       this.prevKv = r.getPrevKv();
       this.noPut = r.getFiltersList().contains(WatchCreateRequest.FilterType.NOPUT);
       this.noDelete = r.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);

@@ -2,6 +2,7 @@ package io.kvorum.storage.mvcc;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.kvorum.storage.EtcdException;
@@ -13,20 +14,21 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * etcd's static checks of a txn request (v3rpc {@code checkTxnRequest} / {@code checkIntervals}):
- * too many operations, and a key written twice in one branch. Within one branch a key may be put
+ * etcd's static checks of requests (v3rpc {@code checkPutRequest}, {@code checkTxnRequest} ...):
+ * keys present, no value or lease given with ignore_value / ignore_lease; for txns
+ * ({@code checkIntervals}) too many operations, and a key written twice in one branch. Within one branch a key may be put
  * once and must not also fall in a deleted range; nested txns count toward their parent, but the
  * success and failure branches of a nested txn may put the same key (only one of them runs).
  *
  * <p>Example: {@code success = [put a, delete [a, c)]} is "duplicate key given in txn request";
  * {@code success = [put a], failure = [put a]} is fine.
  */
-final class TxnChecks {
+final class RequestChecks {
   private static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
 
-  private TxnChecks() {}
+  private RequestChecks() {}
 
-  static void check(TxnRequest txn, int maxOps) {
+  static void checkTxn(TxnRequest txn, int maxOps) {
     checkSizes(txn, maxOps);
     intervals(txn.getSuccessList());
     intervals(txn.getFailureList());
@@ -48,10 +50,20 @@ final class TxnChecks {
   private static void checkOp(RequestOp op, int maxOps) {
     switch (op.getRequestCase()) {
       case REQUEST_RANGE -> requireKey(op.getRequestRange().getKey());
-      case REQUEST_PUT -> MvccStore.checkPutShape(op.getRequestPut());
+      case REQUEST_PUT -> checkPut(op.getRequestPut());
       case REQUEST_DELETE_RANGE -> requireKey(op.getRequestDeleteRange().getKey());
       case REQUEST_TXN -> checkSizes(op.getRequestTxn(), maxOps);
       case REQUEST_NOT_SET -> { }
+    }
+  }
+
+  static void checkPut(PutRequest p) {
+    requireKey(p.getKey());
+    if (p.getIgnoreValue() && !p.getValue().isEmpty()) {
+      throw new EtcdException(Kind.VALUE_PROVIDED);
+    }
+    if (p.getIgnoreLease() && p.getLease() != 0) {
+      throw new EtcdException(Kind.LEASE_PROVIDED);
     }
   }
 
@@ -78,7 +90,7 @@ final class TxnChecks {
     for (RequestOp op : ops) {
       if (op.hasRequestDeleteRange()) {
         DeleteRangeRequest d = op.getRequestDeleteRange();
-        dels.add(new Interval(d.getKey(), MvccStore.rangeEnd(d.getRangeEnd())));
+        dels.add(new Interval(d.getKey(), TreeIndex.rangeEnd(d.getRangeEnd())));
       }
     }
     Set<ByteString> puts = new HashSet<>();
