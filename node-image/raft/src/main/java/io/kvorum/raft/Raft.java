@@ -14,8 +14,10 @@ import io.kvorum.raft.pb.Message;
 import io.kvorum.raft.pb.MessageType;
 import io.kvorum.raft.pb.Snapshot;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -871,7 +873,7 @@ final class Raft {
     if (m.getContext().isEmpty()) {
       return;
     }
-    var acks = readOnly.recvAck(m.getFrom(), m.getContext());
+    Set<Long> acks = readOnly.recvAck(m.getFrom(), m.getContext());
     if (acks == null) {
       return;
     }
@@ -884,8 +886,8 @@ final class Raft {
     }
   }
 
-  private static Map<Long, Boolean> asVotes(java.util.Set<Long> acks) {
-    Map<Long, Boolean> votes = new java.util.HashMap<>();
+  private static Map<Long, Boolean> asVotes(Set<Long> acks) {
+    Map<Long, Boolean> votes = new HashMap<>();
     for (long a : acks) {
       votes.put(a, true);
     }
@@ -983,6 +985,10 @@ final class Raft {
         becomeFollower(m.getTerm(), m.getFrom());
         handleSnapshot(m);
       }
+      case MSG_READ_INDEX ->
+          throw new ProposalDroppedException(
+              String.format("%x is campaigning at term %d; no leader to serve a read index", id,
+                  term));
       case MSG_TIMEOUT_NOW ->
           log(Level.DEBUG, "%x ignored MsgTimeoutNow from %x: campaigning", id, m.getFrom());
       default -> {
@@ -1115,21 +1121,16 @@ final class Raft {
   }
 
   private void handleSnapshot(Message m) {
-    SnapshotMetadataView s = new SnapshotMetadataView(m.getSnapshot());
+    long sindex = m.getSnapshot().getMetadata().getIndex();
+    long sterm = m.getSnapshot().getMetadata().getTerm();
     if (restore(m.getSnapshot())) {
       log(Level.INFO, "%x [commit %d] restored snapshot [index %d, term %d]", id,
-          raftLog.committed, s.index, s.term);
+          raftLog.committed, sindex, sterm);
       send(message(MessageType.MSG_APP_RESP, m.getFrom()).setIndex(raftLog.lastIndex()));
     } else {
       log(Level.INFO, "%x [commit %d] ignored snapshot [index %d, term %d]", id,
-          raftLog.committed, s.index, s.term);
+          raftLog.committed, sindex, sterm);
       send(message(MessageType.MSG_APP_RESP, m.getFrom()).setIndex(raftLog.committed));
-    }
-  }
-
-  private record SnapshotMetadataView(long index, long term) {
-    SnapshotMetadataView(Snapshot s) {
-      this(s.getMetadata().getIndex(), s.getMetadata().getTerm());
     }
   }
 

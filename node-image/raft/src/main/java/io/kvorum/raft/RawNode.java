@@ -224,7 +224,8 @@ public final class RawNode {
    * Requests a linearizable read point (thesis §6.4) without writing to the log. The answer is a
    * {@link ReadState} carrying {@code requestContext} in a later {@link Ready}: the leader
    * records its commit index, confirms it still leads with a heartbeat round, then answers.
-   * Contexts must be unique among pending requests (a request id works).
+   * Contexts must be unique among pending requests (a request id works). A request may go
+   * unanswered when leadership changes meanwhile: retry after a timeout with a new context.
    *
    * @throws ProposalDroppedException when no leader is known
    */
@@ -255,7 +256,10 @@ public final class RawNode {
             .build());
   }
 
-  /** Whether {@link #ready()} would return something to do. */
+  /**
+   * Whether {@link #ready()} would return something to do. False while a Ready is handed out
+   * and not yet advanced.
+   */
   public boolean hasReady() {
     if (outstanding != null) {
       return false;
