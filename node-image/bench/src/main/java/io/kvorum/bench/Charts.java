@@ -56,6 +56,7 @@ final class Charts {
 
     List<String> names = Report.workloadNames(targets);
     double smallest = Double.MAX_VALUE;
+    double largest = 0;
     for (TargetResult t : targets) {
       List<Double> values = new ArrayList<>();
       for (String name : names) {
@@ -65,13 +66,16 @@ final class Charts {
         values.add(v <= 0 ? Double.NaN : v);
         if (v > 0) {
           smallest = Math.min(smallest, v);
+          largest = Math.max(largest, v);
         }
       }
       chart.addSeries(t.label(), names, values);
     }
     if (smallest < Double.MAX_VALUE) {
-      // bars grow from the axis minimum, which a log axis cannot put at 0: use the decade below
+      // bars grow from the axis minimum, which a log axis cannot put at 0: use the decade below;
+      // the top is the decade above the tallest bar with room for its label
       styler.setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
+      styler.setYAxisMax(Math.pow(10, Math.ceil(Math.log10(largest * 1.5))));
     }
     return chart;
   }

@@ -54,7 +54,10 @@ final class Report {
     return md.toString();
   }
 
-  /** Workload, each target's ops/s, the ratio (two targets), each target's p50 and p99. */
+  /**
+   * Workload, each target's ops/s, the ratio (two targets), each target's p50 and p99, and the
+   * errors of each target ("0 / 12": none for the first, 12 for the second).
+   */
   private static void comparisonTable(StringBuilder md, List<TargetResult> targets) {
     List<String> workloads = workloadNames(targets);
     List<String> header = new ArrayList<>(List.of("workload"));
@@ -68,6 +71,7 @@ final class Report {
       header.add(t.label() + " p50 ms");
       header.add(t.label() + " p99 ms");
     }
+    header.add("errors");
     md.append(row(header)).append(separator(header.size()));
     for (String name : workloads) {
       List<String> cells = new ArrayList<>(List.of(name));
@@ -77,10 +81,13 @@ final class Report {
       if (targets.size() == 2) {
         cells.add(ratio(targets.get(0).workload(name), targets.get(1).workload(name)));
       }
+      StringJoiner errors = new StringJoiner(" / ");
       for (TargetResult t : targets) {
         cells.add(cell(t.workload(name), w -> ms(w.p50())));
         cells.add(cell(t.workload(name), w -> ms(w.p99())));
+        errors.add(cell(t.workload(name), w -> Long.toString(w.errors())));
       }
+      cells.add(errors.toString());
       md.append(row(cells));
     }
     md.append('\n');

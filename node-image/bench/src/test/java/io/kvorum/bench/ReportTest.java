@@ -31,8 +31,8 @@ class ReportTest {
 
     assertThat(md).contains("# Kvorum benchmark, 2026-11-22 01:00 UTC")
         .contains("| workload | etcd ops/s | Kvorum ops/s | ratio | etcd p50 ms | etcd p99 ms "
-            + "| Kvorum p50 ms | Kvorum p99 ms |")
-        .contains("| put 256B/1KiB c=16 | 1,000 | 1,500 | 1.50 | 10.0 | 40.0 | 6.00 | 20.0 |")
+            + "| Kvorum p50 ms | Kvorum p99 ms | errors |")
+        .contains("| put 256B/1KiB c=16 | 1,000 | 1,500 | 1.50 | 10.0 | 40.0 | 6.00 | 20.0 | 0 / 2 |")
         .contains("| put 256B/1KiB c=16 | 1,500 | 6.00 | 9.00 | 20.0 | 30.0 | 50.0 | 30000 | 2 |")
         .contains("| m | PASS | 974 | 0.468 | 0.028 | PASS | 974 | 0.468 | 0.028 |")
         .contains("| peak RSS per member, workloads, MiB | 64 / 65 / 66 | 64 / 65 / 66 |")
@@ -48,7 +48,7 @@ class ReportTest {
     String md = Report.markdown(run, List.of(target("etcd", List.of(ETCD_PUT))));
 
     assertThat(md).contains("**etcd only**")
-        .contains("| workload | etcd ops/s | etcd p50 ms | etcd p99 ms |")
+        .contains("| workload | etcd ops/s | etcd p50 ms | etcd p99 ms | errors |")
         .doesNotContain("ratio");
   }
 
@@ -59,7 +59,7 @@ class ReportTest {
         target("etcd", List.of(ETCD_PUT)), target("Kvorum", List.of(failed))));
 
     assertThat(md).contains("| put 256B/1KiB c=16 | 1,000 | failed | — | 10.0 | 40.0 | failed "
-        + "| failed |")
+        + "| failed | 0 / failed |")
         .contains("failed: UNAVAILABLE / refused");
   }
 
