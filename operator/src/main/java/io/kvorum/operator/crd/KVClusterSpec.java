@@ -18,8 +18,11 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class KVClusterSpec {
 
-  /** MAJOR.MINOR.PATCH with an optional pre-release, as the node reports it in /version. */
-  public static final String SEMVER = "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$";
+  /**
+   * MAJOR.MINOR.PATCH with an optional pre-release, as the node reports it in /version. Dots are
+   * written {@code [.]}, not escaped: the same text must be a valid CEL string literal.
+   */
+  public static final String SEMVER = "^(0|[1-9][0-9]*)[.](0|[1-9][0-9]*)[.](0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$";
 
   @Required
   @Min(1)

@@ -100,6 +100,8 @@ class ClusterPlannerTest {
             Expect.does(new CreatePod(2, V1))),
         row("pod terminating: wait for it to go", cluster(3).member(0, m -> m.terminating()),
             Expect.waits("terminate")),
+        row("failed (evicted) pod: deleted so it can come back", cluster(3).member(2, m -> m.failed()),
+            Expect.does(new DeletePod(2, "pod failed (evicted or exited)"))),
         row("member whose volume is gone: removed from the member list", cluster(3).member(2, m -> m.noPod().noPvc()),
             Expect.does(new RemoveMember(2, 3))),
         row("no leader: nothing changes", cluster(3).leader(-1).version(V2),

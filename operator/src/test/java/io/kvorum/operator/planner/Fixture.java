@@ -44,6 +44,7 @@ final class Fixture {
     Member down() { healthy = false; serverVersion = null; applied = -1; return this; }
     Member noPod() { pod = PodState.ABSENT; podVersion = null; return down(); }
     Member terminating() { pod = PodState.TERMINATING; return this; }
+    Member failed() { pod = PodState.FAILED; return down(); }
     Member noPvc() { pvc = false; return this; }
     Member notMember() { id = null; return this; }
     Member learner() { learner = true; return this; }
