@@ -96,6 +96,15 @@ public final class Backend implements AutoCloseable {
     }
   }
 
+  /** Values of several keys of one bucket in one call (null where absent), in order. */
+  public List<byte[]> multiGet(Bucket bucket, List<byte[]> keys) {
+    try {
+      return db.multiGetAsList(java.util.Collections.nCopies(keys.size(), buckets.get(bucket)), keys);
+    } catch (RocksDBException e) {
+      throw failure("read", e);
+    }
+  }
+
   /** Visits a bucket's entries with {@code from <= key < to} (null: unbounded) in key order. */
   public void scan(Bucket bucket, byte[] from, byte[] to, EntryVisitor visitor) {
     try (Slice upper = to == null ? null : new Slice(to);

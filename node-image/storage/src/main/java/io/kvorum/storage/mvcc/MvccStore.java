@@ -582,10 +582,8 @@ public final class MvccStore implements AutoCloseable {
     if (r.getCountOnly()) {
       return resp.build();
     }
-    List<TreeIndex.Alive> alive = page.keys();
-    List<KeyValue> kvs = new ArrayList<>(alive.size());
-    for (int i = 0; i < alive.size(); i++) {
-      KeyValue kv = valueAt(alive.get(i).found().modified());
+    List<KeyValue> kvs = new ArrayList<>(page.keys().size());
+    for (KeyValue kv : valuesAt(page.keys())) {
       if (r.getMaxModRevision() != 0 && kv.getModRevision() > r.getMaxModRevision()
           || r.getMinModRevision() != 0 && kv.getModRevision() < r.getMinModRevision()
           || r.getMaxCreateRevision() != 0 && kv.getCreateRevision() > r.getMaxCreateRevision()
@@ -796,6 +794,39 @@ public final class MvccStore implements AutoCloseable {
     return tombstone ? rev.toTombstoneBytes() : rev.toBytes();
   }
 
+  /** The values of many keys: pending ones from memory, the rest in one backend call. */
+  private List<KeyValue> valuesAt(List<TreeIndex.Alive> keys) {
+    List<KeyValue> out = new ArrayList<>(keys.size());
+    List<byte[]> missing = new ArrayList<>();
+    for (TreeIndex.Alive a : keys) {
+      Pending p = pending.get(a.found().modified());
+      out.add(p == null ? null : p.kv);
+      if (p == null) {
+        missing.add(a.found().modified().toBytes());
+      }
+    }
+    if (missing.isEmpty()) {
+      return out;
+    }
+    List<byte[]> values = backend.multiGet(Bucket.KEY, missing);
+    int next = 0;
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i) == null) {
+        byte[] v = values.get(next++);
+        if (v == null) {
+          throw inconsistent(keys.get(i).found().modified());
+        }
+        out.set(i, parse(v, KeyValue.parser()));
+      }
+    }
+    return out;
+  }
+
+  private static IllegalStateException inconsistent(Revision rev) {
+    return new IllegalStateException("backend has no value at revision " + rev
+        + " although the key index refers to it: the backend is inconsistent");
+  }
+
   private KeyValue valueAt(Revision rev) {
     Pending p = pending.get(rev);
     if (p != null) {
@@ -803,8 +834,7 @@ public final class MvccStore implements AutoCloseable {
     }
     byte[] v = backend.get(Bucket.KEY, rev.toBytes());
     if (v == null) {
-      throw new IllegalStateException("backend has no value at revision " + rev
-          + " although the key index refers to it: the backend is inconsistent");
+      throw inconsistent(rev);
     }
     return parse(v, KeyValue.parser());
   }
