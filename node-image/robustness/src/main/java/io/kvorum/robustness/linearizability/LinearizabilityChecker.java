@@ -94,13 +94,17 @@ public final class LinearizabilityChecker<S> {
         List<Operation> observable = withoutUnobservedUnknownWrites(ops);
         long spent = 0;
         if (observable.size() < ops.size()) {
-            PartitionResult quick = new Search(key, observable).run();
+            // A linearizable history is found in a few steps per operation; when the quick pass
+            // needs more, some left-out write is probably needed, and proving otherwise is the
+            // expensive kind of search. Cap it and let the full search decide.
+            long quickBudget = Math.min(maxStepsPerKey, 20L * ops.size() + 10_000);
+            PartitionResult quick = new Search(key, observable, quickBudget).run();
             if (quick.verdict() == Verdict.LINEARIZABLE) {
                 return new PartitionResult(key, ops.size(), Verdict.LINEARIZABLE, quick.steps(), "");
             }
             spent = quick.steps();
         }
-        PartitionResult full = new Search(key, ops).run();
+        PartitionResult full = new Search(key, ops, maxStepsPerKey).run();
         return new PartitionResult(key, ops.size(), full.verdict(), spent + full.steps(), full.explanation());
     }
 
@@ -154,6 +158,7 @@ public final class LinearizabilityChecker<S> {
     private final class Search {
         private final String key;
         private final List<Operation> ops;
+        private final long budget;
         private final Event head = new Event(-1, false, Long.MIN_VALUE);
         private final long[] zobristHigh;
         private final long[] zobristLow;
@@ -162,9 +167,10 @@ public final class LinearizabilityChecker<S> {
         private int deepest = -1;
         private String deepestExplanation = "";
 
-        Search(String key, List<Operation> ops) {
+        Search(String key, List<Operation> ops, long budget) {
             this.key = key;
             this.ops = ops;
+            this.budget = budget;
             SplittableRandom random = new SplittableRandom(0x6b766f72756dL);
             this.zobristHigh = random.longs(ops.size()).toArray();
             this.zobristLow = random.longs(ops.size()).toArray();
@@ -200,8 +206,8 @@ public final class LinearizabilityChecker<S> {
             Event event = head.next;
             long steps = 0;
             while (knownLeft > 0) {
-                if (++steps > maxStepsPerKey) {
-                    return result(Verdict.UNKNOWN, steps, "search budget exceeded (" + maxStepsPerKey
+                if (++steps > budget) {
+                    return result(Verdict.UNKNOWN, steps, "search budget exceeded (" + budget
                             + " steps for " + ops.size() + " operations); rerun with a larger budget or a shorter history");
                 }
                 if (event.call) {
