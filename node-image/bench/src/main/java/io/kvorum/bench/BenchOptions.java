@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param targets the clusters to measure, in order; the first is the baseline of the ratios
  * @param workloadFilter workloads whose name contains one of these run; empty means all
  * @param leaderOnly send put/range/txn traffic to the leader only (watchers use all members)
+ * @param startTimeout how long a fresh cluster may take to serve (restarts get more per MiB)
  */
 record BenchOptions(
     Profile profile,
@@ -22,7 +23,8 @@ record BenchOptions(
     Optional<Path> out,
     Optional<Path> dataRoot,
     List<String> workloadFilter,
-    boolean leaderOnly) {
+    boolean leaderOnly,
+    Duration startTimeout) {
 
   static final String USAGE = """
       usage: BenchRunner [options]
@@ -42,6 +44,7 @@ record BenchOptions(
         --dataset-mib N            data written before the timed restart (quick 64, full 1024)
         --check-perf LOADS|none    etcdctl check perf loads, e.g. s,m,l (quick s, full s,m,l)
         --target leader|all        where put/range/txn clients connect (default leader)
+        --start-timeout SECONDS    how long a fresh cluster may take to serve (default 120)
       """;
 
   /** One system under test: a label for the report and how to start its members. */
@@ -64,6 +67,7 @@ record BenchOptions(
     Long datasetMiB = null;
     List<String> checkPerf = null;
     boolean leaderOnly = true;
+    Duration startTimeout = Duration.ofSeconds(120);
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -89,6 +93,7 @@ record BenchOptions(
         case "--workloads" -> filter = List.of(value(args, ++i, arg).split(","));
         case "--warmup" -> warmup = Duration.ofSeconds(number(args, ++i, arg, 0));
         case "--duration" -> duration = Duration.ofSeconds(number(args, ++i, arg, 1));
+        case "--start-timeout" -> startTimeout = Duration.ofSeconds(number(args, ++i, arg, 1));
         case "--dataset-mib" -> datasetMiB = (long) number(args, ++i, arg, 0);
         case "--check-perf" -> {
           String loads = value(args, ++i, arg);
@@ -136,7 +141,7 @@ record BenchOptions(
         datasetMiB != null ? datasetMiB : profile.datasetMiB(),
         checkPerf != null ? checkPerf : profile.checkPerfLoads());
     return new BenchOptions(profile, targets, etcdctl, Optional.ofNullable(out),
-        Optional.ofNullable(dataRoot), filter, leaderOnly);
+        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout);
   }
 
   /** The workloads this run measures: the standard ones, filtered. */

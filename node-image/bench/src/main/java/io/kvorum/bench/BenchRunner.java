@@ -25,7 +25,6 @@ import java.util.stream.Stream;
  */
 public final class BenchRunner {
 
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   /** A pause between workloads, so one's backlog (compaction, slow watchers) ends first. */
   private static final long SETTLE_SECONDS = 1;
 
@@ -105,7 +104,7 @@ public final class BenchRunner {
     try {
       m.workloadRssKiB = onCluster(name, target.binary(), cluster -> {
         System.out.println(m.label + ": starting 3 members (load average " + m.loadBefore + ")");
-        m.freshStart = cluster.start(START_TIMEOUT);
+        m.freshStart = cluster.start(options.startTimeout());
         m.version = cluster.version();
         System.out.printf(Locale.ROOT, "%s: serving after %.1f s, %s%n", m.label,
             m.freshStart.toMillis() / 1000.0, m.version);
@@ -127,11 +126,11 @@ public final class BenchRunner {
       if (mib > 0) {
         m.dataSetRssKiB = onCluster(name + "-data", target.binary(), cluster -> {
           System.out.println(m.label + ": fresh cluster, writing " + mib + " MiB, restarting");
-          cluster.start(START_TIMEOUT);
-          DataSet.write(cluster.leader(START_TIMEOUT), mib, Duration.ofSeconds(Math.max(120,
-              mib)));
+          cluster.start(options.startTimeout());
+          Duration writeTimeout = Duration.ofSeconds(Math.max(120, mib));
+          DataSet.write(cluster.leader(options.startTimeout()), mib, writeTimeout);
           cluster.stop();
-          m.restartWithData = cluster.start(START_TIMEOUT.plusSeconds(mib / 4));
+          m.restartWithData = cluster.start(options.startTimeout().plusSeconds(mib / 4));
           System.out.printf(Locale.ROOT, "%s: serving again after %.1f s%n", m.label,
               m.restartWithData.toMillis() / 1000.0);
         });
@@ -198,7 +197,7 @@ public final class BenchRunner {
   private WorkloadResult runWorkload(LocalCluster cluster, String label, Workload workload)
       throws InterruptedException {
     try {
-      InetSocketAddress leader = cluster.leader(START_TIMEOUT);
+      InetSocketAddress leader = cluster.leader(options.startTimeout());
       List<InetSocketAddress> traffic = options.leaderOnly() ? List.of(leader)
           : cluster.clientEndpoints();
       LatencySummary summary = workload.kind() == Workload.Kind.WATCH

@@ -23,13 +23,15 @@ class BenchOptionsTest {
         .contains("--enable-native-access=ALL-UNNAMED", "-jar")
         .endsWith("node-image/server/target/kvorum.jar");
     assertThat(options.leaderOnly()).isTrue();
+    assertThat(options.startTimeout()).isEqualTo(Duration.ofSeconds(120));
     assertThat(options.workloads()).isEqualTo(Workload.standard());
   }
 
   @Test
   void quickEtcdOnlyWithOverrides() {
     BenchOptions options = BenchOptions.parse("--quick", "--only", "etcd", "--duration", "7",
-        "--check-perf", "none", "--workloads", "range,txn", "--target", "all", "--out", "r");
+        "--check-perf", "none", "--workloads", "range,txn", "--target", "all", "--out", "r",
+        "--start-timeout", "30");
 
     assertThat(options.profile().name()).isEqualTo("quick");
     assertThat(options.profile().timing())
@@ -41,6 +43,7 @@ class BenchOptionsTest {
             "range serializable c=1", "range serializable c=256", "txn cas c=64");
     assertThat(options.leaderOnly()).isFalse();
     assertThat(options.out()).hasValue(Path.of("r"));
+    assertThat(options.startTimeout()).isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
