@@ -14,6 +14,7 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.kvorum.raft.pb.ConfState;
 
 /**
  * The writes of one batch of committed Raft entries, made durable together.
@@ -76,6 +77,15 @@ public final class ApplyBatch implements AutoCloseable {
   /** Revokes a lease, deleting its keys in one revision. */
   public LeaseRevokeResponse leaseRevoke(LeaseRevokeRequest r) {
     return store.leaseRevoke(this, r);
+  }
+
+  /**
+   * Stores the Raft configuration after a conf change entry of this batch (what
+   * {@code RawNode.applyConfChange} returned), atomically with the consistent index, so a
+   * restart knows the membership as of the applied index ({@link MvccStore#confState()}).
+   */
+  public void setConfState(ConfState confState) {
+    store.setConfState(this, confState);
   }
 
   /** Raises or clears the NOSPACE alarm (etcd's Alarm ACTIVATE/DEACTIVATE through the log). */

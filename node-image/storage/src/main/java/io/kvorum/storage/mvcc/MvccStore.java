@@ -29,6 +29,7 @@ import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.api.ResponseOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.kvorum.raft.pb.ConfState;
 import io.kvorum.storage.EtcdException;
 import io.kvorum.storage.EtcdException.Kind;
 import io.kvorum.storage.backend.Backend;
@@ -74,6 +75,7 @@ public final class MvccStore implements AutoCloseable {
   private static final byte[] CONSISTENT_INDEX = utf8("consistent_index");
   private static final byte[] COMPACT_REV = utf8("finishedCompactRev");
   private static final byte[] ALARM_NOSPACE = utf8("alarm_nospace");
+  private static final byte[] CONF_STATE = utf8("confState");
 
   private final Backend backend;
   private final StoreOptions options;
@@ -91,6 +93,7 @@ public final class MvccStore implements AutoCloseable {
   private long compactRev = -1;
   private long consistentIndex;
   private boolean noSpaceAlarm;
+  private ConfState confState;
   private WriteBatch batch;
   private ApplyBatch openBatch;
   /** Backend size when the open batch began plus the quota cost of what it accepted since. */
@@ -117,6 +120,8 @@ public final class MvccStore implements AutoCloseable {
     byte[] cr = backend.get(Bucket.META, COMPACT_REV);
     compactRev = cr == null ? -1 : ByteBuffer.wrap(cr).getLong();
     noSpaceAlarm = backend.get(Bucket.META, ALARM_NOSPACE) != null;
+    byte[] cs = backend.get(Bucket.META, CONF_STATE);
+    confState = cs == null ? null : parse(cs, ConfState.parser());
     backend.scan(Bucket.LEASE, null, null, (k, v) -> {
       LeaseGrantRequest l = parse(v, LeaseGrantRequest.parser());
       lessor.grant(l.getID(), l.getTTL());
@@ -184,6 +189,20 @@ public final class MvccStore implements AutoCloseable {
     lock.readLock().lock();
     try {
       return consistentIndex;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The Raft configuration as of the applied index, as the apply loop stored it with
+   * {@link ApplyBatch#setConfState}, or null if it never did. Hand it to
+   * {@code WalStorage.useAppliedConfState} on start.
+   */
+  public ConfState confState() {
+    lock.readLock().lock();
+    try {
+      return confState;
     } finally {
       lock.readLock().unlock();
     }
@@ -458,6 +477,14 @@ public final class MvccStore implements AutoCloseable {
       tw.end();
       backend.delete(batch, Bucket.LEASE, longBytes(r.getID()));
       return LeaseRevokeResponse.newBuilder().setHeader(header(currentRev)).build();
+    });
+  }
+
+  void setConfState(ApplyBatch owner, ConfState cs) {
+    write(owner, () -> {
+      confState = cs;
+      backend.put(batch, Bucket.META, CONF_STATE, cs.toByteArray());
+      return null;
     });
   }
 

@@ -41,6 +41,8 @@ public final class WalStorage implements Storage, AutoCloseable {
   private long baseTerm;
   private final List<Entry> entries = new ArrayList<>();
   private final long repairedTailBytes;
+  /** The configuration as of the applied index, when the server knows it; else the snapshot's. */
+  private ConfState appliedConfState;
 
   private WalStorage(Wal wal, Snapshotter snapshotter, HardState hs, Snapshot snapshot,
       List<Entry> entries, long repairedTailBytes) {
@@ -98,7 +100,18 @@ public final class WalStorage implements Storage, AutoCloseable {
 
   @Override
   public synchronized InitialState initialState() {
-    return new InitialState(hardState, snapshot.getMetadata().getConfState());
+    ConfState cs = appliedConfState != null ? appliedConfState : snapshot.getMetadata().getConfState();
+    return new InitialState(hardState, cs);
+  }
+
+  /**
+   * Sets the configuration {@link #initialState()} reports: the Raft core must start with the
+   * membership as of the applied index ({@code Config.applied}), which the snapshot's may
+   * predate. Pass {@code MvccStore.confState()}, which the apply loop stored atomically with
+   * the consistent index; without it the snapshot's configuration is used.
+   */
+  public synchronized void useAppliedConfState(ConfState confState) {
+    this.appliedConfState = confState;
   }
 
   @Override
@@ -160,12 +173,14 @@ public final class WalStorage implements Storage, AutoCloseable {
   /**
    * Makes a Ready's hard state and entries durable (one write, one fsync if {@code mustSync}),
    * then visible. Entries may overwrite a conflicting suffix: an entry at index {@code i}
-   * replaces {@code i} and everything after it.
+   * replaces {@code i} and everything after it. Entries at or below the compaction point are
+   * skipped (as MemoryStorage does).
    */
   public synchronized void save(HardState hs, List<Entry> newEntries, boolean mustSync) {
     if (!newEntries.isEmpty() && newEntries.getFirst().getIndex() <= baseIndex) {
-      throw new IllegalArgumentException("raft: appending entry " + newEntries.getFirst().getIndex()
-          + " at or below the compaction point " + baseIndex);
+      // entries the snapshot or compaction already covers: keep only what follows
+      long skip = Math.min(newEntries.size(), baseIndex + 1 - newEntries.getFirst().getIndex());
+      newEntries = newEntries.subList((int) skip, newEntries.size());
     }
     if (!newEntries.isEmpty() && newEntries.getFirst().getIndex() > lastIndexLocked() + 1) {
       throw new IllegalArgumentException("raft: appending entry " + newEntries.getFirst().getIndex()

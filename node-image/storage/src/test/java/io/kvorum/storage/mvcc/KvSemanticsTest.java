@@ -106,6 +106,21 @@ class KvSemanticsTest {
   }
 
   @Test
+  void confStateIsStoredWithTheConsistentIndex() {
+    io.kvorum.raft.pb.ConfState cs = io.kvorum.raft.pb.ConfState.newBuilder()
+        .addVoters(1).addVoters(2).addLearners(3).build();
+    try (StoreFixture f = new StoreFixture(dir)) {
+      assertThat(f.store.confState()).isNull();
+      f.apply(b -> {
+        b.setConfState(cs);
+        return null;
+      });
+      f.restart();
+      assertThat(f.store.confState()).isEqualTo(cs);
+    }
+  }
+
+  @Test
   void applyingTheSameIndexTwiceIsRefused() {
     try (StoreFixture f = new StoreFixture(dir)) {
       try (ApplyBatch b = f.store.beginApply()) {

@@ -88,6 +88,23 @@ class WalStorageTest {
   }
 
   @Test
+  void entriesTheSnapshotCoversAreSkippedAndAppliedConfStateWins() {
+    ConfState snapConf = ConfState.newBuilder().addVoters(1).build();
+    ConfState applied = ConfState.newBuilder().addVoters(1).addVoters(2).build();
+    try (WalStorage s = create()) {
+      s.save(HardState.newBuilder().setTerm(1).build(), entries(1, 10, 1), true);
+      s.createSnapshot(8, snapConf, ByteString.EMPTY);
+      s.compact(8);
+      s.save(HardState.newBuilder().setTerm(1).build(), entries(7, 12, 1), true);
+      assertThat(s.firstIndex()).isEqualTo(9);
+      assertThat(s.lastIndex()).isEqualTo(12);
+      assertThat(s.initialState().confState()).isEqualTo(snapConf);
+      s.useAppliedConfState(applied);
+      assertThat(s.initialState().confState()).isEqualTo(applied);
+    }
+  }
+
+  @Test
   void appliedSnapshotFromLeaderReplacesTheLog() {
     try (WalStorage s = create()) {
       s.save(HardState.newBuilder().setTerm(1).build(), entries(1, 10, 1), true);
