@@ -623,7 +623,9 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       case MEMBER_ATTRIBUTES -> {
         Member m = parse(req.getPayload(), Member.parser());
         cluster.setAttributes(m.getId(), m.getName(), m.getClientUrlsList(), m.getServerVersion());
-        if (m.getId() == memberId) {
+        // A restart re-applies this member's earlier publication (maybe of an older version):
+        // only the attributes of this run count as published.
+        if (m.getId() == memberId && m.getServerVersion().equals(serverVersion.toString()) && m.getName().equals(config.name())) {
           published = true;
           LOG.info(
               "published local member to cluster through raft",

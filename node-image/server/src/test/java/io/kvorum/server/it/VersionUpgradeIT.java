@@ -1,0 +1,156 @@
+package io.kvorum.server.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.kvorum.server.it.LocalCluster.Member;
+import io.kvorum.server.peer.PeerTransport;
+import io.kvorum.server.version.ServerVersion;
+import io.kvorum.server.version.Version;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Seed 003's rolling upgrade with real processes: members are replaced one at a time by a build
+ * one minor newer; the cluster runs at the lowest common version while mixed and moves up once
+ * every member runs the new one. Afterwards the old binary cannot come back, and a build two
+ * minors ahead cannot join.
+ *
+ * <p>The "other builds" are the jar under test with another {@code server.version} in its
+ * {@code kvorum-version.properties}: exactly what {@code -Drevision=X.Y.Z} changes.
+ */
+class VersionUpgradeIT {
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+
+  private LocalCluster cluster;
+
+  @AfterEach
+  void tearDown() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** A copy of the jar under test that reports {@code version}. */
+  private Path jarOfVersion(String version) throws Exception {
+    Path copy = dir.resolve("kvorum-" + version + ".jar");
+    Files.copy(LocalCluster.defaultJar(), copy, StandardCopyOption.REPLACE_EXISTING);
+    try (FileSystem jar = FileSystems.newFileSystem(copy)) {
+      Files.writeString(jar.getPath("kvorum-version.properties"), "server.version=" + version + "\n", StandardCharsets.UTF_8);
+    }
+    return copy;
+  }
+
+  private static String clusterVersion(Member m) {
+    try {
+      return PeerTransport.fetchVersion(URI.create(m.peerUrl()), Duration.ofSeconds(2)).getClusterVersion();
+    } catch (RuntimeException e) {
+      return "unreachable";
+    }
+  }
+
+  private void put(Member m, String key) {
+    KVGrpc.newBlockingStub(cluster.channel(m))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v")).build());
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + TIMEOUT + " waiting for " + what);
+      }
+      LocalCluster.sleep(200);
+    }
+  }
+
+  private static String mm(Version v) {
+    return v.major() + "." + v.minor() + ".0";
+  }
+
+  @Test
+  void rollingUpgradeRunsAtTheLowestVersionUntilEveryMemberIsNewThenNoWayBack() throws Exception {
+    Version base = ServerVersion.current();
+    Version next = new Version(base.major(), base.minor() + 1, 0, "");
+    Path nextJar = jarOfVersion(next.toString());
+
+    cluster = LocalCluster.start(3, dir);
+    cluster.waitForLeader(TIMEOUT);
+    for (Member m : cluster.members()) {
+      waitUntil(() -> clusterVersion(m).equals(mm(base)), m + " at cluster version " + mm(base));
+    }
+
+    // Followers first, the leader last, one at a time, each SIGTERMed and restarted on its data.
+    Member leader = cluster.waitForLeader(TIMEOUT);
+    java.util.List<Member> order = new java.util.ArrayList<>(cluster.members());
+    order.remove(leader);
+    order.add(leader);
+    for (int i = 0; i < order.size(); i++) {
+      Member m = order.get(i);
+      assertThat(cluster.stop(m, Duration.ofSeconds(30))).isZero();
+      m.jar(nextJar);
+      cluster.restart(m);
+      Member now = cluster.waitForLeader(TIMEOUT);
+      put(now, "after-" + m.name);
+      if (i < order.size() - 1) {
+        // Mixed: still the old protocol.
+        assertThat(clusterVersion(m)).isEqualTo(mm(base));
+      }
+    }
+    for (Member m : cluster.members()) {
+      waitUntil(() -> clusterVersion(m).equals(mm(next)), m + " at cluster version " + mm(next));
+      assertThat(Files.readString(m.log()))
+          .contains("\"msg\":\"updated cluster version\"")
+          .contains("\"from\":\"" + base.major() + "." + base.minor() + "\",\"to\":\"" + next.major() + "." + next.minor() + "\"");
+    }
+    Member last = cluster.waitForLeader(TIMEOUT);
+    assertThat(
+            KVGrpc.newBlockingStub(cluster.channel(last))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("after-")).setRangeEnd(ByteString.copyFromUtf8("after.")).build())
+                .getCount())
+        .isEqualTo(3);
+
+    // No way back: the old binary refuses the upgraded data dir.
+    Member m1 = cluster.member(1);
+    assertThat(cluster.stop(m1, Duration.ofSeconds(30))).isZero();
+    m1.jar(LocalCluster.defaultJar());
+    cluster.restart(m1);
+    assertThat(m1.process().waitFor(60, TimeUnit.SECONDS)).as("old binary exits").isTrue();
+    assertThat(m1.process().exitValue()).isEqualTo(1);
+    assertThat(m1.logTail(5)).contains("downgrade is not possible once every member has been upgraded");
+  }
+
+  @Test
+  void aBuildTwoMinorsAheadRefusesToJoin() throws Exception {
+    Version base = ServerVersion.current();
+    Path tooNew = jarOfVersion(new Version(base.major(), base.minor() + 2, 0, "").toString());
+
+    cluster = LocalCluster.start(3, dir);
+    cluster.waitForLeader(TIMEOUT);
+    Member m3 = cluster.member(3);
+    waitUntil(() -> clusterVersion(m3).equals(mm(base)), "cluster version " + mm(base));
+    assertThat(cluster.stop(m3, Duration.ofSeconds(30))).isZero();
+    m3.jar(tooNew);
+    cluster.restart(m3);
+    assertThat(m3.process().waitFor(60, TimeUnit.SECONDS)).as("too new a build exits").isTrue();
+    assertThat(m3.process().exitValue()).isEqualTo(1);
+    assertThat(m3.logTail(5)).contains("more than one minor version above the cluster version");
+  }
+}
