@@ -77,10 +77,15 @@ start_daemon() {
   log "$name: started (pid $!, log $LOG_DIR/$name.log)"
 }
 
-# wait_until <what> <seconds> <command...>: polls once a second, shows progress every 10 s
+# wait_until <what> <seconds> <command...>: polls once a second, shows progress every 10 s;
+# when <what> is a daemon started here, its exit ends the wait at once, with its log's tail
 wait_until() {
   local what=$1 limit=$2 start=$SECONDS; shift 2
   until "$@" >/dev/null 2>&1; do
+    if [[ -f "$PIDS/$what.pid" ]] && ! running "$what"; then
+      tail -15 "$LOG_DIR/$what.log" >&2 || true
+      die "$what exited; its log: $LOG_DIR/$what.log"
+    fi
     if (( SECONDS - start >= limit )); then
       die "$what: not ready after ${limit}s; see the logs in $LOG_DIR"
     fi
@@ -97,7 +102,9 @@ stop_daemon() {
   p=$(pid_of "$name")
   if [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; then
     kill -TERM "$p" 2>/dev/null || true
-    for _ in $(seq 1 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+    # 15 s of grace: the API server's graceful shutdown alone can take a minute, which a
+    # throw-away test cluster does not need
+    for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null || true; fi
     log "$name: stopped"
   fi
@@ -237,6 +244,7 @@ start_apiserver() {
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
     --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority "$PKI/ca.crt" \
+    --kubelet-preferred-address-types InternalIP \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" \
