@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 final class HttpEndpoints {
   static final long HEALTH_TIMEOUT_SECONDS = 5;
   static final String CLUSTER_VERSION_NOT_DECIDED = "not_decided";
+  private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?\\d+");
 
   private final EtcdNode node;
   private final JsonGateway gateway;
@@ -152,8 +153,31 @@ final class HttpEndpoints {
         .response()
         .setStatusCode(200)
         .putHeader(HttpHeaders.CONTENT_TYPE, metricsWriter.getContentType())
-        .end(io.vertx.core.buffer.Buffer.buffer(out.toByteArray()));
+        .end(withIntegralValuesAsEtcd(out.toString(java.nio.charset.StandardCharsets.UTF_8)));
   }
+
+  /**
+   * Writes whole-number sample values as etcd (Go's client) does: {@code etcd_server_is_leader
+   * 1}, not the Java client's {@code 1.0}. Both are valid Prometheus text; this keeps {@code curl
+   * /metrics | grep etcd_server_is_leader} printing exactly what etcd's operators expect (the
+   * upgrade guide shows that line). Comments and non-integral values are left alone.
+   */
+  static String withIntegralValuesAsEtcd(String exposition) {
+    StringBuilder result = new StringBuilder(exposition.length());
+    for (String line : exposition.split("\n", -1)) {
+      if (!line.startsWith("#") && line.endsWith(".0")) {
+        int space = line.lastIndexOf(' ');
+        String value = line.substring(space + 1, line.length() - 2);
+        if (space > 0 && INTEGER.matcher(value).matches()) {
+          line = line.substring(0, line.length() - 2);
+        }
+      }
+      result.append(line).append('\n');
+    }
+    result.setLength(result.length() - 1); // split kept the text after the last newline
+    return result.toString();
+  }
+
 
   private static void json(HttpServerRequest request, int status, JsonObject body) {
     request

@@ -136,9 +136,17 @@ class ClientPortHttpTest {
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("content-type")).hasValueSatisfying(
         ct -> assertThat(ct).startsWith("text/plain"));
-    assertThat(metrics.body())
-        .contains("# TYPE etcd_server_is_leader gauge")
-        .contains("etcd_server_is_leader 1");
+    assertThat(metrics.body()).contains("# TYPE etcd_server_is_leader gauge");
+    assertThat(metrics.body().lines()).contains("etcd_server_is_leader 1"); // as etcd, not 1.0
+  }
+
+  @Test
+  void onlyWholeSampleValuesLoseTheirPointZero() {
+    String exposition =
+        "# HELP x_total A count. 1.0\nx_total 3.0\ny 0.25\nz{le=\"1.0\"} 12.0\nw 1.0E7\n";
+
+    assertThat(HttpEndpoints.withIntegralValuesAsEtcd(exposition))
+        .isEqualTo("# HELP x_total A count. 1.0\nx_total 3\ny 0.25\nz{le=\"1.0\"} 12\nw 1.0E7\n");
   }
 
   @Test
