@@ -47,6 +47,7 @@ final class PeerProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Runs until {@link #close}: a failed accept (say, out of file descriptors) must not silently end the proxy. */
     private void acceptLoop() {
         while (!closed) {
             try {
@@ -54,9 +55,13 @@ final class PeerProxy implements AutoCloseable {
                 Thread.ofVirtual().start(() -> open(in));
             } catch (IOException e) {
                 if (!closed) {
-                    network.log("proxy " + target + ": accept failed: " + e.getMessage());
+                    network.log("proxy " + target + ": accept failed, retrying: " + e.getMessage());
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
                 }
-                return;
             }
         }
     }

@@ -18,7 +18,10 @@ public record Profile(String name, Duration load, List<Long> seeds, int durabili
     public static final Profile SHORT = new Profile("short", Duration.ofSeconds(6), List.of(1L, 2L), 5);
     public static final Profile LONG = new Profile("long", Duration.ofSeconds(20), List.of(1L, 2L, 3L, 4L, 5L), 100);
 
-    /** The profile named by {@code -Drobustness.profile}, with seeds overridden by {@code -Drobustness.seeds=1,2}. */
+    /**
+     * The profile named by {@code -Drobustness.profile}, with seeds overridden by
+     * {@code -Drobustness.seeds=1,2} and crash cycles by {@code -Drobustness.cycles=20}.
+     */
     public static Profile current() {
         String name = System.getProperty("robustness.profile", "short").trim().toLowerCase(Locale.ROOT);
         Profile p = switch (name) {
@@ -27,14 +30,14 @@ public record Profile(String name, Duration load, List<Long> seeds, int durabili
             default -> throw new IllegalArgumentException("-Drobustness.profile=" + name + " is not a profile; use short or long");
         };
         String seeds = System.getProperty("robustness.seeds", "").trim();
-        if (seeds.isEmpty()) {
-            return p;
-        }
+        String cycles = System.getProperty("robustness.cycles", "").trim();
         try {
-            return new Profile(p.name, p.load, Arrays.stream(seeds.split(",")).map(String::trim).map(Long::parseLong).toList(),
-                    p.durabilityCycles);
+            return new Profile(p.name, p.load,
+                    seeds.isEmpty() ? p.seeds : Arrays.stream(seeds.split(",")).map(String::trim).map(Long::parseLong).toList(),
+                    cycles.isEmpty() ? p.durabilityCycles : Integer.parseInt(cycles));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-Drobustness.seeds=" + seeds + " must be a comma-separated list of integers", e);
+            throw new IllegalArgumentException("-Drobustness.seeds=" + seeds + " and -Drobustness.cycles=" + cycles
+                    + " must be integers (seeds: a comma-separated list)", e);
         }
     }
 }

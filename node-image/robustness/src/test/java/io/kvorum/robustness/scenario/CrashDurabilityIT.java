@@ -29,6 +29,10 @@ class CrashDurabilityIT {
         CrashDurability.Report report;
         try (ProcessCluster cluster = ProcessCluster.start(target.binary(), 3, dir, timeline::add, Duration.ofSeconds(60))) {
             report = CrashDurability.run(cluster, profile.durabilityCycles(), profile.seeds().getFirst(), timeline);
+        } catch (RuntimeException e) {
+            System.out.println("crash durability aborted: " + e.getMessage() + "\n  timeline:\n    "
+                    + String.join("\n    ", timeline.lines()));
+            throw e;
         }
         System.out.println(report.details());
         FaultScenariosIT.appendRow(String.format("| CRASH_DURABILITY x%d | %s | %d | %d | %d | %d | %s | - | - | %s |",
