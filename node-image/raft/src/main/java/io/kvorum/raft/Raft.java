@@ -595,11 +595,14 @@ final class Raft {
         becomeFollower(m.getTerm(), fromLeader ? m.getFrom() : NONE);
       }
     } else if (m.getTerm() < term) {
-      if ((checkQuorum || preVote)
+      if ((checkQuorum || preVote || !promotable())
           && (m.getType() == MessageType.MSG_HEARTBEAT || m.getType() == MessageType.MSG_APP)) {
-        // A stale leader (perhaps cut off and now back) learns the current term from this answer
-        // and steps down; otherwise it would never hear of it, since with check-quorum or
-        // pre-vote nobody raises their term past it by campaigning.
+        // This member's term passed the leader's (it voted in an election the leader never
+        // heard of, or was cut off and campaigned). Answer, so the leader learns the term and
+        // steps down, and a new election lets this member rejoin. Otherwise only a campaign of
+        // this member would spread its term, and none comes: with check-quorum the lease
+        // ignores it, with pre-vote it never starts, and a member that is not a voter (yet, as
+        // far as it knows) never campaigns.
         send(message(MessageType.MSG_APP_RESP, m.getFrom()));
       } else if (m.getType() == MessageType.MSG_PRE_VOTE) {
         // Reject with our term, so a pre-candidate that is behind learns it.

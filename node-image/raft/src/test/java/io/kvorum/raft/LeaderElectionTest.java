@@ -146,6 +146,32 @@ class LeaderElectionTest {
   }
 
   @Test
+  void section5_1_memberThatCannotCampaignTellsAStaleLeaderItsHigherTerm() {
+    // A member added to the cluster that does not know its configuration yet voted in an
+    // election at term 3 that the current leader (term 2) never heard of. It cannot campaign,
+    // so only an answer lets the leader learn term 3, step down and be re-elected.
+    TestNode joiner = new TestNode(4, new MemoryStorage(), b -> {});
+    joiner.raft().becomeFollower(3, 0);
+    joiner.node.step(Message.newBuilder().setType(MessageType.MSG_APP).setFrom(1).setTo(4)
+        .setTerm(2).setIndex(5).setLogTerm(2).build());
+    assertThat(joiner.drain()).singleElement().satisfies(m -> {
+      assertThat(m.getType()).isEqualTo(MessageType.MSG_APP_RESP);
+      assertThat(m.getTerm()).isEqualTo(3);
+      assertThat(m.getTo()).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void section5_1_voterIgnoresAStaleLeaderWithoutCheckQuorumOrPreVote() {
+    Net net = Net.of(3);
+    Raft voter = net.raft(2);
+    voter.becomeFollower(3, 0);
+    voter.step(Message.newBuilder().setType(MessageType.MSG_APP).setFrom(1).setTo(2)
+        .setTerm(2).build());
+    assertThat(net.node(2).drain()).as("its own campaign will spread the term").isEmpty();
+  }
+
+  @Test
   void section5_4_1_voterRejectsCandidateWithLessUpToDateLog() {
     Net net = Net.of(3);
     net.elect(1);
