@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param workloadFilter workloads whose name contains one of these run; empty means all
  * @param leaderOnly send put/range/txn traffic to the leader only (watchers use all members)
  * @param startTimeout how long a fresh cluster may take to serve (restarts get more per MiB)
+ * @param rate when positive, put/range/txn workloads run open loop at this many requests per
+ *     second in total; 0 runs them closed loop
  */
 record BenchOptions(
     Profile profile,
@@ -24,7 +26,8 @@ record BenchOptions(
     Optional<Path> dataRoot,
     List<String> workloadFilter,
     boolean leaderOnly,
-    Duration startTimeout) {
+    Duration startTimeout,
+    int rate) {
 
   static final String USAGE = """
       usage: BenchRunner [options]
@@ -45,6 +48,8 @@ record BenchOptions(
         --check-perf LOADS|none    etcdctl check perf loads, e.g. s,m,l (quick s, full s,m,l)
         --target leader|all        where put/range/txn clients connect (default leader)
         --start-timeout SECONDS    how long a fresh cluster may take to serve (default 120)
+        --rate OPS                 run put/range/txn open loop at OPS requests/s in total, latency
+                                   measured from each request's intended start (default: closed loop)
       """;
 
   /** One system under test: a label for the report and how to start its members. */
@@ -68,6 +73,7 @@ record BenchOptions(
     List<String> checkPerf = null;
     boolean leaderOnly = true;
     Duration startTimeout = Duration.ofSeconds(120);
+    int rate = 0;
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -94,6 +100,7 @@ record BenchOptions(
         case "--warmup" -> warmup = Duration.ofSeconds(number(args, ++i, arg, 0));
         case "--duration" -> duration = Duration.ofSeconds(number(args, ++i, arg, 1));
         case "--start-timeout" -> startTimeout = Duration.ofSeconds(number(args, ++i, arg, 1));
+        case "--rate" -> rate = number(args, ++i, arg, 1);
         case "--dataset-mib" -> datasetMiB = (long) number(args, ++i, arg, 0);
         case "--check-perf" -> {
           String loads = value(args, ++i, arg);
@@ -141,14 +148,15 @@ record BenchOptions(
         datasetMiB != null ? datasetMiB : profile.datasetMiB(),
         checkPerf != null ? checkPerf : profile.checkPerfLoads());
     return new BenchOptions(profile, targets, etcdctl, Optional.ofNullable(out),
-        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout);
+        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout, rate);
   }
 
-  /** The workloads this run measures: the standard ones, filtered. */
+  /** The workloads this run measures: the standard ones, filtered, at {@link #rate} if set. */
   List<Workload> workloads() {
     return Workload.standard().stream()
         .filter(w -> workloadFilter.isEmpty()
             || workloadFilter.stream().anyMatch(f -> w.name().contains(f)))
+        .map(w -> rate > 0 ? w.atRate(rate) : w)
         .toList();
   }
 

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -102,7 +103,7 @@ public final class BenchRunner {
     Measured m = new Measured(target.label());
     String name = target.label().toLowerCase(Locale.ROOT);
     try {
-      m.workloadRssKiB = onCluster(name, target.binary(), cluster -> {
+      onCluster(name, target.binary(), rss -> m.workloadRssKiB = rss, cluster -> {
         System.out.println(m.label + ": starting 3 members (load average " + m.loadBefore + ")");
         m.freshStart = cluster.start(options.startTimeout());
         m.version = cluster.version();
@@ -124,7 +125,7 @@ public final class BenchRunner {
       });
       long mib = options.profile().datasetMiB();
       if (mib > 0) {
-        m.dataSetRssKiB = onCluster(name + "-data", target.binary(), cluster -> {
+        onCluster(name + "-data", target.binary(), rss -> m.dataSetRssKiB = rss, cluster -> {
           System.out.println(m.label + ": fresh cluster, writing " + mib + " MiB, restarting");
           cluster.start(options.startTimeout());
           Duration writeTimeout = Duration.ofSeconds(Math.max(120, mib));
@@ -153,8 +154,8 @@ public final class BenchRunner {
     String version = "not started";
     Duration freshStart;
     Duration restartWithData;
-    long[] workloadRssKiB = new long[LocalCluster.MEMBERS];
-    long[] dataSetRssKiB = new long[LocalCluster.MEMBERS];
+    long[] workloadRssKiB;
+    long[] dataSetRssKiB;
     String failure;
 
     Measured(String label) {
@@ -168,12 +169,11 @@ public final class BenchRunner {
 
   /**
    * Runs {@code phase} on a new cluster under the data root and always stops and deletes it,
-   * also when the phase fails or the runner is interrupted (shutdown hook).
-   *
-   * @return the peak RSS of each member during the phase, in KiB
+   * also when the phase fails or the runner is interrupted (shutdown hook). The peak RSS of each
+   * member during the phase (KiB) goes to {@code peakRss}, also when the phase fails.
    */
-  private long[] onCluster(String name, ServerBinary binary, ClusterPhase phase)
-      throws IOException, InterruptedException {
+  private void onCluster(String name, ServerBinary binary, Consumer<long[]> peakRss,
+      ClusterPhase phase) throws IOException, InterruptedException {
     Path root = dataRoot.resolve(name);
     LocalCluster cluster = new LocalCluster(name, binary, root, out.resolve("logs"));
     Thread hook = new Thread(() -> {
@@ -186,8 +186,8 @@ public final class BenchRunner {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       phase.run(cluster);
-      return cluster.peakRssKiB();
     } finally {
+      peakRss.accept(cluster.peakRssKiB());
       cluster.close();
       Runtime.getRuntime().removeShutdownHook(hook);
       deleteTree(root);

@@ -166,8 +166,11 @@ final class Report {
     md.append(row(rss)).append(row(dataRss)).append(row(fresh)).append(row(restart));
   }
 
-  /** Each member's KiB as MiB, e.g. "64 / 65 / 66". */
+  /** Each member's KiB as MiB, e.g. "64 / 65 / 66"; "—" when not measured. */
   private static String mib(long[] kibPerMember) {
+    if (kibPerMember == null) {
+      return "—";
+    }
     StringJoiner members = new StringJoiner(" / ");
     for (long kib : kibPerMember) {
       members.add(Long.toString(Math.round(kib / 1024.0)));

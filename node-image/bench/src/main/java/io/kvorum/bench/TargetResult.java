@@ -8,8 +8,10 @@ import java.util.List;
  *
  * @param version what the cluster's /version answered
  * @param loadBefore the machine's load averages just before this cluster started
- * @param workloadRssKiB the peak resident memory of each member during the workloads
- * @param dataSetRssKiB the same while the data set was written and the members restarted on it
+ * @param workloadRssKiB the peak resident memory of each member during the workloads; null if
+ *     the cluster never started
+ * @param dataSetRssKiB the same while the data set was written and the members restarted on it;
+ *     null if that phase did not run
  * @param freshStart from starting the processes on empty data dirs to serving
  * @param restartWithData from restarting the processes holding {@code datasetMiB} to serving
  * @param failure why the run of this cluster stopped early; null when it completed

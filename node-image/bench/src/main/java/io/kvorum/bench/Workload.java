@@ -95,11 +95,28 @@ public record Workload(
         watch(1000, 1000));
   }
 
-  /** A short stable name for tables, CSV rows and chart axes, e.g. "put 256B/1KiB c=16". */
+  /**
+   * The same requests sent open loop at {@code ratePerSecond} in total, instead of as fast as
+   * the answers come back. Watch workloads keep their own put rate.
+   */
+  public Workload atRate(double ratePerSecond) {
+    if (kind == Kind.WATCH) {
+      return this;
+    }
+    return new Workload(kind, clients, connections, keySize, valueSize, keySpace,
+        sequentialKeys, ratePerSecond, watchers);
+  }
+
+  /**
+   * A short stable name for tables, CSV rows and chart axes, e.g. "put 256B/1KiB c=16", or
+   * "put 256B/1KiB c=16 @500/s" when sent open loop.
+   */
   public String name() {
+    String rateSuffix = openLoop() ? " @" + Math.round(rate) + "/s" : "";
     return switch (kind) {
-      case PUT -> "put " + bytes(keySize) + "/" + bytes(valueSize) + " c=" + clients;
-      case RANGE_LINEARIZABLE, RANGE_SERIALIZABLE, TXN_CAS -> kind.label + " c=" + clients;
+      case PUT -> "put " + bytes(keySize) + "/" + bytes(valueSize) + " c=" + clients + rateSuffix;
+      case RANGE_LINEARIZABLE, RANGE_SERIALIZABLE, TXN_CAS ->
+          kind.label + " c=" + clients + rateSuffix;
       case WATCH -> "watch w=" + watchers + " " + Math.round(rate) + " put/s";
     };
   }

@@ -47,6 +47,17 @@ class BenchOptionsTest {
   }
 
   @Test
+  void aRateTurnsRequestWorkloadsOpenLoopButKeepsTheWatchPutRate() {
+    BenchOptions options = BenchOptions.parse("--rate", "500", "--workloads", "c=64,w=100 ");
+
+    assertThat(options.workloads()).extracting(Workload::name)
+        .containsExactly("put 256B/1KiB c=64 @500/s", "txn cas c=64 @500/s",
+            "watch w=100 100 put/s");
+    assertThat(options.workloads()).allMatch(Workload::openLoop);
+    assertThat(options.workloads().getLast().rate()).isEqualTo(100);
+  }
+
+  @Test
   void compareMeasuresTwoKvorumBuildsWithTheFirstAsBaseline() {
     BenchOptions options = BenchOptions.parse("--compare", "old.jar", "new.jar",
         "--kvorum-jvm-opt", "-Xmx1g");

@@ -45,9 +45,16 @@ class ReportTest {
 
   @Test
   void aSingleSystemRunSaysSoAndHasNoRatio() {
-    String md = Report.markdown(run, List.of(target("etcd", List.of(ETCD_PUT))));
+    TargetResult etcd = target("etcd", List.of(ETCD_PUT));
+    TargetResult withoutDataSet = new TargetResult(etcd.label(), etcd.version(),
+        etcd.loadBefore(), etcd.workloads(), List.of(), etcd.workloadRssKiB(), null,
+        etcd.freshStart(), null, 0, null);
+    String md = Report.markdown(run, List.of(withoutDataSet));
 
     assertThat(md).contains("**etcd only**")
+        .contains("| peak RSS per member, data set + restart, MiB | — |")
+        .contains("| restart to serving with data, s | — |")
+        .doesNotContain("check perf")
         .contains("| workload | etcd ops/s | etcd p50 ms | etcd p99 ms | errors |")
         .doesNotContain("ratio");
   }
