@@ -140,7 +140,7 @@ public final class BenchRunner {
       m.failure = String.valueOf(e.getMessage());
       System.err.println(m.label + ": stopped early: " + e);
     }
-    return new TargetResult(m.label, m.version, m.loadBefore, m.workloads, m.checks,
+    return new TargetResult(m.label, target.binary().describe(), m.version, m.loadBefore, m.workloads, m.checks,
         m.workloadRssKiB, m.dataSetRssKiB, m.freshStart, m.restartWithData,
         options.profile().datasetMiB(), m.failure);
   }

@@ -40,9 +40,9 @@ final class Report {
             : "put/range/txn clients spread over all members")
         .append(", watchers over all members\n");
     for (TargetResult t : targets) {
-      md.append("- ").append(t.label()).append(": ").append(t.version())
-          .append("; load average (1/5/15 min) before its run: ").append(t.loadBefore())
-          .append('\n');
+      md.append("- ").append(t.label()).append(": `").append(t.binary()).append("` answered ")
+          .append(t.version()).append("; load average (1/5/15 min) before its run: ")
+          .append(t.loadBefore()).append('\n');
     }
     md.append('\n');
     comparisonTable(md, targets);

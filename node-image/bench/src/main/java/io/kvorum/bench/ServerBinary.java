@@ -13,6 +13,11 @@ sealed interface ServerBinary {
   /** The command without the member's flags. */
   List<String> command();
 
+  /** What runs, for the report: the etcd binary or the Kvorum jar. */
+  default String describe() {
+    return String.join(" ", command());
+  }
+
   /** etcd from the Debian {@code etcd-server} package. */
   record Etcd(Path etcd) implements ServerBinary {
     @Override

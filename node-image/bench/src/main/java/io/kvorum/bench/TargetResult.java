@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * Everything measured on one cluster.
  *
+ * @param binary what ran, e.g. "/usr/bin/etcd" or "java ... -jar kvorum.jar"
  * @param version what the cluster's /version answered
  * @param loadBefore the machine's load averages just before this cluster started
  * @param workloadRssKiB the peak resident memory of each member during the workloads; null if
@@ -16,7 +17,7 @@ import java.util.List;
  * @param restartWithData from restarting the processes holding {@code datasetMiB} to serving
  * @param failure why the run of this cluster stopped early; null when it completed
  */
-record TargetResult(String label, String version, String loadBefore,
+record TargetResult(String label, String binary, String version, String loadBefore,
     List<WorkloadResult> workloads,
     List<CheckPerfResult> checks, long[] workloadRssKiB, long[] dataSetRssKiB,
     Duration freshStart,

@@ -38,15 +38,15 @@ class ReportTest {
         .contains("| peak RSS per member, workloads, MiB | 64 / 65 / 66 | 64 / 65 / 66 |")
         .contains("| peak RSS per member, data set + restart, MiB | 100 / 0 / 0 | 100 / 0 / 0 |")
         .contains("| restart to serving with data, s | 2.5 (64 MiB) | 2.5 (64 MiB) |")
-        .contains("- Kvorum: {\"etcdserver\":\"3.4.23\"}; load average (1/5/15 min) before its "
-            + "run: 0.10 0.20 0.30")
+        .contains("- Kvorum: `/usr/bin/Kvorum` answered {\"etcdserver\":\"3.4.23\"}; load average "
+            + "(1/5/15 min) before its run: 0.10 0.20 0.30")
         .doesNotContain("only**");
   }
 
   @Test
   void aSingleSystemRunSaysSoAndHasNoRatio() {
     TargetResult etcd = target("etcd", List.of(ETCD_PUT));
-    TargetResult withoutDataSet = new TargetResult(etcd.label(), etcd.version(),
+    TargetResult withoutDataSet = new TargetResult(etcd.label(), etcd.binary(), etcd.version(),
         etcd.loadBefore(), etcd.workloads(), List.of(), etcd.workloadRssKiB(), null,
         etcd.freshStart(), null, 0, null);
     String md = Report.markdown(run, List.of(withoutDataSet));
@@ -96,9 +96,9 @@ class ReportTest {
   private static TargetResult target(String label, List<WorkloadResult> workloads) {
     CheckPerfResult check = new CheckPerfResult("m", "PASS", OptionalDouble.of(974),
         OptionalDouble.of(0.468174), OptionalDouble.of(0.028241), "");
-    return new TargetResult(label, "{\"etcdserver\":\"3.4.23\"}", "0.10 0.20 0.30", workloads,
-        List.of(check), new long[] {65_536, 66_560, 67_584}, new long[] {102_400, 0, 0},
-        Duration.ofMillis(800), Duration.ofMillis(2500), 64, null);
+    return new TargetResult(label, "/usr/bin/" + label, "{\"etcdserver\":\"3.4.23\"}",
+        "0.10 0.20 0.30", workloads, List.of(check), new long[] {65_536, 66_560, 67_584},
+        new long[] {102_400, 0, 0}, Duration.ofMillis(800), Duration.ofMillis(2500), 64, null);
   }
 
   private static LatencySummary fsync() {
