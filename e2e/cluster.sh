@@ -57,6 +57,8 @@ CNI_CONF_DIR="$RUN_DIR/cni/net.d"
 CNI_IPAM_DIR="$RUN_DIR/cni/ipam"
 ADMIN_KUBECONFIG="$RUN_DIR/admin.kubeconfig"
 CNI_BIN_DIR=/usr/lib/cni
+VOLUMES_DIR="$RUN_DIR/volumes"
+VOLUME_COUNT=${KVORUM_E2E_VOLUMES:-24}
 CONTROL_PLANE_ONLY=${KVORUM_E2E_CONTROL_PLANE_ONLY:-0}
 
 kubectl() { "$BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
@@ -95,6 +97,14 @@ wait_until() {
     sleep 1
   done
   log "$what: ready ($((SECONDS - start))s)"
+}
+
+# write_file <path>: stdin to <path>, touching it only when the content changes, because
+# kube-proxy exits when its configuration file changes under it (even to the same bytes)
+write_file() {
+  local tmp="$1.new.$$"
+  cat > "$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
 }
 
 stop_daemon() {
@@ -180,7 +190,7 @@ ensure_pki() {
     openssl ec -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
   fi
   for who in admin controller-manager scheduler kubelet kube-proxy; do
-    write_kubeconfig "$who" > "$RUN_DIR/$who.kubeconfig"
+    write_kubeconfig "$who" | write_file "$RUN_DIR/$who.kubeconfig"
   done
 }
 
@@ -280,7 +290,7 @@ start_scheduler() {
 
 write_containerd_config() {
   mkdir -p "$RUN_DIR/containerd" "$CONTAINERD_ROOT"
-  cat > "$RUN_DIR/containerd/config.toml" <<EOF
+  write_file "$RUN_DIR/containerd/config.toml" <<EOF
 version = 2
 root = "$CONTAINERD_ROOT"
 state = "$RUN_DIR/containerd/state"
@@ -309,7 +319,7 @@ EOF
 
 write_cni_config() {
   mkdir -p "$CNI_CONF_DIR" "$CNI_IPAM_DIR"
-  cat > "$CNI_CONF_DIR/10-kvorum.conflist" <<EOF
+  write_file "$CNI_CONF_DIR/10-kvorum.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "kvorum",
@@ -335,7 +345,7 @@ EOF
 
 write_kubelet_config() {
   mkdir -p "$KUBELET_DIR"
-  cat > "$RUN_DIR/kubelet-config.yaml" <<EOF
+  write_file "$RUN_DIR/kubelet-config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $NODE_IP
@@ -371,7 +381,7 @@ EOF
 }
 
 write_kube_proxy_config() {
-  cat > "$RUN_DIR/kube-proxy-config.yaml" <<EOF
+  write_file "$RUN_DIR/kube-proxy-config.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: $RUN_DIR/kube-proxy.kubeconfig}
@@ -437,6 +447,52 @@ start_node() {
   sed -e "s|@IMAGE@|$(image_ref coredns)|" -e "s|@DNS_IP@|$DNS_IP|" "$E2E_DIR/manifests/coredns.yaml" \
     | kubectl apply -f - > "$LOG_DIR/coredns-apply.log"
   wait_until "CoreDNS" 180 kubectl -n kube-system rollout status deployment/coredns --timeout 1s
+  ensure_volumes
+}
+
+# Storage: a pool of local PersistentVolumes (one folder each) in the default StorageClass
+# "standard", and pv-recycler.sh returning released ones to the pool. Local volumes, unlike
+# hostPath ones, get the pod's fsGroup; the folders are also 0777 so pods running as any
+# user can write. Capacity is nominal: nothing enforces it.
+ensure_volumes() {
+  mkdir -p "$VOLUMES_DIR"
+  local i manifest
+  manifest=$(cat <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+EOF
+)
+  for i in $(seq -w 1 "$VOLUME_COUNT"); do
+    mkdir -p "$VOLUMES_DIR/pv-$i"; chmod 0777 "$VOLUMES_DIR/pv-$i"
+    manifest+=$(cat <<EOF
+
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: kvorum-e2e-pv-$i
+  labels: {kvorum.io/e2e-volume: "true"}
+spec:
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: standard
+  local: {path: $VOLUMES_DIR/pv-$i}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [$NODE_NAME]}]
+EOF
+)
+  done
+  echo "$manifest" | kubectl apply -f - > "$LOG_DIR/volumes-apply.log"
+  start_daemon pv-recycler "$E2E_DIR/bin/pv-recycler.sh" "$BIN_DIR/kubectl" "$ADMIN_KUBECONFIG" "$VOLUMES_DIR"
+  log "storage: StorageClass standard (default), $VOLUME_COUNT local volumes of 10Gi in $VOLUMES_DIR"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -481,7 +537,7 @@ cmd_down() {
     stop_daemon kube-proxy
     [[ -x "$BIN_DIR/kube-proxy" ]] && "$BIN_DIR/kube-proxy" --cleanup >> "$LOG_DIR/kube-proxy.log" 2>&1 || true
   fi
-  for c in dockerd containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$c"; done
+  for c in pv-recycler dockerd containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$c"; done
   # mounts the kubelet and containerd made under our folders (projected tokens, shm, rootfs)
   findmnt -rn -o TARGET | grep -E "^($RUN_DIR|$CONTAINERD_ROOT|$DOCKER_ROOT)/" | sort -r \
     | while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -492,7 +548,7 @@ cmd_down() {
   ip link del "$POD_BRIDGE" 2>/dev/null || true
   ip link del "$NODE_IF" 2>/dev/null || true
   # cluster state goes; the image stores and the binaries stay
-  rm -rf "$RUN_DIR/etcd" "$KUBELET_DIR" "$RUN_DIR/cni" "$RUN_DIR/containerd/state" "$PIDS"
+  rm -rf "$RUN_DIR/etcd" "$KUBELET_DIR" "$RUN_DIR/cni" "$RUN_DIR/containerd/state" "$VOLUMES_DIR" "$PIDS"
   log "cluster down (binaries and images kept under $KVORUM_CACHE)"
 }
 
@@ -517,7 +573,7 @@ remove_kube_iptables_chains() {
 
 cmd_status() {
   local c p state rc=0
-  for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd dockerd kubelet kube-proxy; do
+  for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd dockerd kubelet kube-proxy pv-recycler; do
     p=$(pid_of "$c")
     if running "$c"; then state="running (pid $p)"; else state="stopped"; [[ "$c" =~ ^(etcd|kube-apiserver)$ ]] && rc=1; fi
     printf '%-24s %s\n' "$c" "$state"

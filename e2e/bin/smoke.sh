@@ -6,7 +6,8 @@
 #
 # Checks: the node is Ready; a pod of the pause image runs; a Debian pod runs and execs;
 # cluster DNS answers for Services; a Service routes to a pod (kube-proxy); a pod reaches
-# the API server through the kubernetes Service. Ends with "N passed, N failed".
+# the API server through the kubernetes Service; a PVC binds to a local volume that a
+# non-root pod can write. Ends with "N passed, N failed".
 set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +48,13 @@ web_answers_through_service() {
   [[ "$status" == *" 200 "* ]] || { echo "GET http://web/ answered '$status'"; return 1; }
 }
 
+volume_holds_probe() {
+  local pv path
+  pv=$(kubectl -n "$NS" get pvc data -o jsonpath='{.spec.volumeName}')
+  path=$(kubectl get pv "$pv" -o jsonpath='{.spec.local.path}')
+  [[ "$(cat "$path/probe" 2>&1)" == kvorum ]] || { echo "PV $pv ($path) has no probe file"; return 1; }
+}
+
 start=$SECONDS
 "$BIN_DIR/kubectl" version --client >/dev/null 2>&1 && "$E2E_DIR/cluster.sh" status >/dev/null 2>&1 \
   || "$E2E_DIR/cluster.sh" up || { echo "0 passed, 1 failed"; exit 1; }
@@ -84,6 +92,27 @@ spec:
     readinessProbe: {tcpSocket: {port: 8000}, periodSeconds: 1}
 ---
 apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001}
+  containers:
+  - name: writer
+    image: "$DEBIAN"
+    imagePullPolicy: Never
+    command: [bash, -c, "echo kvorum > /data/probe && sleep 600"]
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+---
+apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
@@ -103,6 +132,9 @@ check "DNS: web Service" resolves debian "web.$NS.svc.cluster.local" "$web_ip"
 check "Service routes to a pod (kube-proxy)" web_answers_through_service
 check "pod reaches the API server via the kubernetes Service" \
   in_pod debian 'timeout 5 bash -c "exec 3<>/dev/tcp/kubernetes.default/443"'
+
+check "a PVC binds; a non-root pod writes to it" kubectl -n "$NS" wait --for=condition=Ready pod/writer --timeout 120s
+check "the written file is on the local volume" volume_holds_probe
 
 kubectl delete namespace "$NS" --wait=false >/dev/null
 log "smoke checks took $((SECONDS - start))s"
