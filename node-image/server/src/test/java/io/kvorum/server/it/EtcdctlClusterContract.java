@@ -156,6 +156,25 @@ public abstract class EtcdctlClusterContract {
     assertThat(ctl("get", "gw/foo").ok().out()).isEqualTo("gw/foo\nbar\n");
   }
 
+  @Test
+  void gatewayCountOnlyRangeAndMalformedJson() throws Exception {
+    ctl("put", "gwc/a", "1").ok();
+    ctl("put", "gwc/b", "2").ok();
+    String range = "http://" + cluster.clientEndpoint(2) + "/v3/kv/range";
+
+    // gwc/ .. gwc0 is the prefix gwc/ (range_end = prefix with its last byte + 1).
+    HttpResponse<String> count =
+        curl(range, "{\"key\":\"Z3djLw==\",\"range_end\":\"Z3djMA==\",\"count_only\":true}");
+    HttpResponse<String> broken = curl(range, "{\"key\": ");
+
+    assertThat(count.statusCode()).isEqualTo(200);
+    JsonObject answer = new JsonObject(count.body());
+    assertThat(answer.getString("count")).isEqualTo("2");
+    assertThat(answer.containsKey("kvs")).isFalse();
+    assertThat(broken.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(broken.body()).getInteger("code")).isEqualTo(3);
+  }
+
   // --- KV
 
   @Test
