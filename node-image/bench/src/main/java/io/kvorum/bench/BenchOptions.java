@@ -31,10 +31,10 @@ record BenchOptions(
 
   static final String USAGE = """
       usage: BenchRunner [options]
-        --quick | --full           profile: seconds per workload (quick) or publishable runs (full, default)
+        --quick | --full           seconds per workload (quick) or figures to publish (full, default)
         --only etcd|kvorum         measure one system only
         --compare JAR_A JAR_B      compare two Kvorum builds (A is the baseline of the ratios)
-        --kvorum-jar PATH          the Kvorum build to measure (default node-image/server/target/kvorum.jar)
+        --kvorum-jar PATH          the Kvorum build (default node-image/server/target/kvorum.jar)
         --etcd PATH                etcd 3.4 binary (default /usr/bin/etcd)
         --etcdctl PATH             etcdctl binary for check perf (default /usr/bin/etcdctl)
         --java PATH                java that runs Kvorum (default: the one running this)
@@ -48,8 +48,8 @@ record BenchOptions(
         --check-perf LOADS|none    etcdctl check perf loads, e.g. s,m,l (quick s, full s,m,l)
         --target leader|all        where put/range/txn clients connect (default leader)
         --start-timeout SECONDS    how long a fresh cluster may take to serve (default 120)
-        --rate OPS                 run put/range/txn open loop at OPS requests/s in total, latency
-                                   measured from each request's intended start (default: closed loop)
+        --rate OPS                 run put/range/txn open loop at OPS requests/s in total,
+                                   latency from each request's intended start (default: closed loop)
       """;
 
   /** One system under test: a label for the report and how to start its members. */

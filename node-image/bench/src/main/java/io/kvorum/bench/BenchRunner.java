@@ -140,9 +140,9 @@ public final class BenchRunner {
       m.failure = String.valueOf(e.getMessage());
       System.err.println(m.label + ": stopped early: " + e);
     }
-    return new TargetResult(m.label, target.binary().describe(), m.version, m.loadBefore, m.workloads, m.checks,
-        m.workloadRssKiB, m.dataSetRssKiB, m.freshStart, m.restartWithData,
-        options.profile().datasetMiB(), m.failure);
+    return new TargetResult(m.label, target.binary().describe(), m.version, m.loadBefore,
+        m.workloads, m.checks, m.workloadRssKiB, m.dataSetRssKiB, m.freshStart,
+        m.restartWithData, options.profile().datasetMiB(), m.failure);
   }
 
   /** What {@link #measure} has found so far; a failure keeps what was measured before it. */

@@ -169,7 +169,7 @@ final class LocalCluster {
     return Optional.empty();
   }
 
-  /** The body of a member's /version, e.g. {@code {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}}. */
+  /** A member's /version, e.g. {@code {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}}. */
   String version() {
     try {
       return get(MemberFlags.url(flags.clientPorts().getFirst()) + "/version").trim();

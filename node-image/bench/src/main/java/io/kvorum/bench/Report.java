@@ -180,8 +180,8 @@ final class Report {
 
   /** One line per target and workload; latencies in milliseconds. */
   static String csv(List<TargetResult> targets) {
-    StringBuilder csv = new StringBuilder(
-        "target,workload,ops_per_sec,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,requests,errors,failure\n");
+    StringBuilder csv = new StringBuilder("target,workload,ops_per_sec,p50_ms,p90_ms,p99_ms,"
+        + "p999_ms,max_ms,requests,errors,failure\n");
     for (TargetResult t : targets) {
       for (WorkloadResult w : t.workloads()) {
         csv.append(String.join(",", quote(t.label()), quote(w.workload()),

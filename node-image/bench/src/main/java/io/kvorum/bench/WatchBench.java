@@ -60,8 +60,9 @@ final class WatchBench {
       }
       if (!created.await(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         all.forEach(Watcher::close);
-        throw new IllegalStateException(created.getCount() + " of " + watchers + " watchers were not created within " + CREATE_TIMEOUT_SECONDS
-            + " s; the server may limit concurrent streams");
+        throw new IllegalStateException(created.getCount() + " of " + watchers + " watchers were"
+            + " not created within " + CREATE_TIMEOUT_SECONDS + " s; the server may limit"
+            + " concurrent streams");
       }
 
       long start = System.nanoTime();

@@ -32,7 +32,8 @@ class ReportTest {
     assertThat(md).contains("# Kvorum benchmark, 2026-11-22 01:00 UTC")
         .contains("| workload | etcd ops/s | Kvorum ops/s | ratio | etcd p50 ms | etcd p99 ms "
             + "| Kvorum p50 ms | Kvorum p99 ms | errors |")
-        .contains("| put 256B/1KiB c=16 | 1,000 | 1,500 | 1.50 | 10.0 | 40.0 | 6.00 | 20.0 | 0 / 2 |")
+        .contains("| put 256B/1KiB c=16 | 1,000 | 1,500 | 1.50 | 10.0 | 40.0 | 6.00 | 20.0 "
+            + "| 0 / 2 |")
         .contains("| put 256B/1KiB c=16 | 1,500 | 6.00 | 9.00 | 20.0 | 30.0 | 50.0 | 30000 | 2 |")
         .contains("| m | PASS | 974 | 0.468 | 0.028 | PASS | 974 | 0.468 | 0.028 |")
         .contains("| peak RSS per member, workloads, MiB | 64 / 65 / 66 | 64 / 65 / 66 |")
