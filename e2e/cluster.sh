@@ -129,6 +129,7 @@ ensure_packages() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
   if [[ "$CONTROL_PLANE_ONLY" != 1 ]]; then
     command -v containerd >/dev/null || missing+=(containerd)
     command -v dockerd >/dev/null || missing+=(docker.io)

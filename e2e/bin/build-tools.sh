@@ -95,7 +95,9 @@ build_one() {
   local start=$SECONDS tmp="$out.tmp.$$"
   (
     cd "$(module_of "$tool")"
-    CGO_ENABLED=0 nice -n "${KVORUM_NICE:-15}" go build -trimpath -ldflags "$(ldflags_of "$tool")" \
+    # -buildvcs=false: the module sits inside the project's git tree, whose state is not
+    # the tools' version (and a CI checkout may not let go run git)
+    CGO_ENABLED=0 nice -n "${KVORUM_NICE:-15}" go build -buildvcs=false -trimpath -ldflags "$(ldflags_of "$tool")" \
       -o "$tmp" "$(package_of "$tool")"
   ) > "$BIN_DIR/$tool.build.log" 2>&1 &
   local pid=$! next=$((SECONDS + 30))
