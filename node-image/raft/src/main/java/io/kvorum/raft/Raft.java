@@ -595,14 +595,14 @@ final class Raft {
         becomeFollower(m.getTerm(), fromLeader ? m.getFrom() : NONE);
       }
     } else if (m.getTerm() < term) {
-      if ((checkQuorum || preVote || !promotable())
-          && (m.getType() == MessageType.MSG_HEARTBEAT || m.getType() == MessageType.MSG_APP)) {
-        // This member's term passed the leader's (it voted in an election the leader never
-        // heard of, or was cut off and campaigned). Answer, so the leader learns the term and
-        // steps down, and a new election lets this member rejoin. Otherwise only a campaign of
-        // this member would spread its term, and none comes: with check-quorum the lease
-        // ignores it, with pre-vote it never starts, and a member that is not a voter (yet, as
-        // far as it knows) never campaigns.
+      if (m.getType() == MessageType.MSG_HEARTBEAT || m.getType() == MessageType.MSG_APP) {
+        // This member's term passed the leader's: it was cut off and campaigned, or voted in an
+        // election the leader never heard of. Answer, so the leader learns the term, steps down
+        // and a new election lets this member rejoin. etcd answers only with check-quorum or
+        // pre-vote and otherwise relies on this member's own campaign to spread the term, but
+        // that campaign may never reach the leader: a member that is not a voter (as far as it
+        // knows) never campaigns, and one with a stale configuration asks only the members it
+        // knows, which may all be gone (both found by the cluster simulation).
         send(message(MessageType.MSG_APP_RESP, m.getFrom()));
       } else if (m.getType() == MessageType.MSG_PRE_VOTE) {
         // Reject with our term, so a pre-candidate that is behind learns it.

@@ -193,12 +193,7 @@ final class ClusterSimulation {
 
   /** Whether a leader exists and every live member of its configuration applied the token. */
   private boolean live() {
-    SimNode leader = null;
-    for (SimNode n : nodes.values()) {
-      if (n.raw != null && n.role() == StateRole.LEADER) {
-        leader = n;
-      }
-    }
+    SimNode leader = liveLeader();
     if (leader == null) {
       return false;
     }
@@ -355,12 +350,7 @@ final class ClusterSimulation {
   }
 
   private void changeMembership() {
-    SimNode leader = null;
-    for (SimNode n : nodes.values()) {
-      if (n.raw != null && n.role() == StateRole.LEADER) {
-        leader = n;
-      }
-    }
+    SimNode leader = liveLeader();
     if (leader == null) {
       return;
     }
@@ -391,6 +381,17 @@ final class ClusterSimulation {
 
   private static ConfChange change(ConfChangeType type, long id) {
     return ConfChange.newBuilder().setType(type).setNodeId(id).build();
+  }
+
+  /** A running member that believes it leads (the one with the highest id, if several). */
+  private SimNode liveLeader() {
+    SimNode leader = null;
+    for (SimNode n : nodes.values()) {
+      if (n.raw != null && n.role() == StateRole.LEADER) {
+        leader = n;
+      }
+    }
+    return leader;
   }
 
   private SimNode randomLiveNode() {
