@@ -876,19 +876,33 @@ public final class MvccStore implements AutoCloseable {
     return compactRev;
   }
 
-  /** Committed events with {@code from <= revision <= to}, in revision order. Lock held. */
-  List<Event> committedEvents(long from, long to) {
+  /**
+   * Committed events from revision {@code from} on, in revision order, up to revision {@code to}
+   * or, beyond {@code maxBytes} of values, up to the end of the revision where that was passed
+   * (a revision's events are never split). Lock held.
+   */
+  EventWindow committedEvents(long from, long to, long maxBytes) {
     List<Event> out = new ArrayList<>();
+    long[] last = {to};
+    long[] bytes = {0};
     backend.scan(Bucket.KEY, new Revision(from, 0).toBytes(), new Revision(to + 1, 0).toBytes(),
         (k, v) -> {
-          KeyValue kv = parse(v, KeyValue.parser());
+          long main = Revision.fromBytes(k).main();
+          if (bytes[0] > maxBytes && main != out.getLast().getKv().getModRevision()) {
+            last[0] = main - 1;
+            return false;
+          }
+          bytes[0] += v.length;
           out.add(Event.newBuilder()
               .setType(Revision.isTombstone(k) ? Event.EventType.DELETE : Event.EventType.PUT)
-              .setKv(kv).build());
+              .setKv(parse(v, KeyValue.parser())).build());
           return true;
         });
-    return out;
+    return new EventWindow(out, last[0]);
   }
+
+  /** Events of revisions up to {@code lastRevision}, all of them. */
+  record EventWindow(List<Event> events, long lastRevision) {}
 
   /** The key's value just before {@code rev}, or null (absent, or compacted away). Lock held. */
   KeyValue previous(ByteString key, long rev) {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * Watchers over the store, as etcd's {@code watchableStore}. A watcher is <em>synced</em> when it
  * has seen every committed revision: it gets the events of each new commit directly. Otherwise it
  * is <em>unsynced</em> and a background pass reads its missing revisions from the backend, in
- * windows of at most {@value #MAX_REVISIONS_PER_SYNC} revisions, then moves it to synced.
+ * windows of at most {@value #MAX_REVISIONS_PER_SYNC} revisions (and about 4 MiB of values, never
+ * splitting a revision), then moves it to synced.
  *
  * <p>Invariant: a watcher's {@code minRev} is the lowest revision it has not been sent. Every
  * delivery and every move between groups happens under the store's write lock, the same lock a
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WatchableStore implements AutoCloseable {
   static final int MAX_REVISIONS_PER_SYNC = 1000;
+  /** Values read per catch-up pass: bounds memory and the size of one watch response. */
+  static final long MAX_BYTES_PER_SYNC = 4L * 1024 * 1024;
 
   private final MvccStore store;
   private final StoreOptions options;
@@ -197,7 +200,12 @@ public final class WatchableStore implements AutoCloseable {
         return;
       }
       long to = Math.min(committed, from + MAX_REVISIONS_PER_SYNC - 1);
-      List<Event> events = from <= to ? store.committedEvents(from, to) : List.of();
+      List<Event> events = List.of();
+      if (from <= to) {
+        MvccStore.EventWindow window = store.committedEvents(from, to, MAX_BYTES_PER_SYNC);
+        events = window.events();
+        to = window.lastRevision();
+      }
       for (Watcher w : new ArrayList<>(unsynced)) {
         if (w.minRev <= to) {
           List<Event> matching = matching(w, events);

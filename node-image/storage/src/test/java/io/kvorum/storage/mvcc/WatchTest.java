@@ -121,6 +121,29 @@ class WatchTest {
   }
 
   @Test
+  void catchUpOfLargeValuesComesInBoundedResponses() throws Exception {
+    ByteString big = ByteString.copyFrom(new byte[100 * 1024]);
+    for (int i = 0; i < 120; i++) {
+      f.apply(b -> b.put(PutRequest.newBuilder().setKey(bs("big")).setValue(big).build()));
+    }
+    WatchStream s = f.store.watchableStore().newWatchStream(1000);
+    s.watch(watch("big").setStartRevision(1).build());
+    List<Long> revs = new ArrayList<>();
+    int responses = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (revs.size() < 120 && System.nanoTime() < deadline) {
+      WatchResponse r = s.poll(50, TimeUnit.MILLISECONDS);
+      if (r != null && r.getEventsCount() > 0) {
+        responses++;
+        assertThat(r.getSerializedSize()).isLessThan(5 * 1024 * 1024);
+        r.getEventsList().forEach(e -> revs.add(e.getKv().getModRevision()));
+      }
+    }
+    assertThat(revs).isEqualTo(java.util.stream.LongStream.rangeClosed(2, 121).boxed().toList());
+    assertThat(responses).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
   void watchFromACompactedRevisionGetsTheCompactRevision() throws Exception {
     for (int i = 0; i < 20; i++) {
       put("k", "v" + i);
