@@ -32,6 +32,8 @@ public final class BenchRunner {
   private final BenchOptions options;
   private final Path out;
   private final Path dataRoot;
+  /** The cluster running now, which the shutdown hook stops if the runner is killed. */
+  private volatile LocalCluster active;
 
   private BenchRunner(BenchOptions options, Path out, Path dataRoot) {
     this.options = options;
@@ -61,14 +63,29 @@ public final class BenchRunner {
     Path dataRoot = options.dataRoot().isPresent()
         ? Files.createDirectories(options.dataRoot().get())
         : Files.createTempDirectory("kvorum-bench-");
+    BenchRunner runner = new BenchRunner(options, out, dataRoot);
+    // Ctrl-C or a timeout must not leave members running or a temp dir behind.
+    Thread cleanup = new Thread(() -> runner.cleanUp(options.dataRoot().isEmpty()));
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    runner.run(started);
+    Runtime.getRuntime().removeShutdownHook(cleanup);
+    runner.cleanUp(options.dataRoot().isEmpty());
+    System.exit(0); // gRPC's and the samplers' daemon threads need not be waited for
+  }
+
+  /** Stops the running cluster, if any, and deletes the data root if the runner created it. */
+  private void cleanUp(boolean deleteDataRoot) {
     try {
-      new BenchRunner(options, out, dataRoot).run(started);
-    } finally {
-      if (options.dataRoot().isEmpty()) {
+      LocalCluster cluster = active;
+      if (cluster != null) {
+        cluster.stop();
+      }
+      if (deleteDataRoot) {
         deleteTree(dataRoot);
       }
+    } catch (IOException | InterruptedException e) {
+      System.err.println("cleaning up " + dataRoot + " failed: " + e);
     }
-    System.exit(0); // gRPC's and the samplers' daemon threads need not be waited for
   }
 
   private void run(Instant started) throws IOException, InterruptedException {
@@ -169,27 +186,21 @@ public final class BenchRunner {
 
   /**
    * Runs {@code phase} on a new cluster under the data root and always stops and deletes it,
-   * also when the phase fails or the runner is interrupted (shutdown hook). The peak RSS of each
-   * member during the phase (KiB) goes to {@code peakRss}, also when the phase fails.
+   * also when the phase fails (or, through {@link #cleanUp}, when the runner is killed). The
+   * peak RSS of each member during the phase (KiB) goes to {@code peakRss}, also when the phase
+   * fails.
    */
   private void onCluster(String name, ServerBinary binary, Consumer<long[]> peakRss,
       ClusterPhase phase) throws IOException, InterruptedException {
     Path root = dataRoot.resolve(name);
     LocalCluster cluster = new LocalCluster(name, binary, root, out.resolve("logs"));
-    Thread hook = new Thread(() -> {
-      try {
-        cluster.stop();
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    Runtime.getRuntime().addShutdownHook(hook);
+    active = cluster;
     try {
       phase.run(cluster);
     } finally {
       peakRss.accept(cluster.peakRssKiB());
       cluster.close();
-      Runtime.getRuntime().removeShutdownHook(hook);
+      active = null;
       deleteTree(root);
     }
   }
