@@ -986,7 +986,8 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       Optional<Version> decided = ClusterVersionDecider.decide(members);
       String current = cluster.clusterVersion();
       if (decided.isPresent()
-          && (current.isEmpty() || Version.parse(current).lessThan(decided.get()))) {
+          && (current.isEmpty() || Version.parse(current).lessThan(decided.get()))
+          && peersRunWhatTheyPublished(members)) {
         LOG.info(
             current.isEmpty() ? "setting up initial cluster version" : "updating cluster version",
             "from", current.isEmpty() ? "" : majorMinor(current),
@@ -1004,6 +1005,33 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
         }
       }
     }
+  }
+
+  /**
+   * The leader's second look before it raises the cluster version: every other voter answers
+   * {@code GetVersion} on its peer port with the version it published. A member that is down or
+   * was just replaced by another build blocks the decision until it has published again.
+   */
+  private boolean peersRunWhatTheyPublished(List<Member> members) {
+    for (Member m : members) {
+      if (m.getIsLearner() || m.getId() == memberId) {
+        continue;
+      }
+      boolean confirmed = false;
+      for (String url : m.getPeerUrlsList()) {
+        try {
+          confirmed = PeerTransport.fetchVersion(URI.create(url), Duration.ofSeconds(1)).getServerVersion().equals(m.getServerVersion());
+          break;
+        } catch (RuntimeException e) {
+          // try the next URL
+        }
+      }
+      if (!confirmed) {
+        LOG.debug("cluster version decision waits for a member", "member-id", hex(m.getId()));
+        return false;
+      }
+    }
+    return true;
   }
 
   private boolean isLeader() {

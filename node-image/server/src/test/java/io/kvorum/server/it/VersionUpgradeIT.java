@@ -138,6 +138,33 @@ class VersionUpgradeIT {
   }
 
   @Test
+  void whileMixedTheOldBinaryCanComeBackAndTheClusterStaysAtTheOldVersion() throws Exception {
+    Version base = ServerVersion.current();
+    Path nextJar = jarOfVersion(new Version(base.major(), base.minor() + 1, 0, "").toString());
+
+    cluster = LocalCluster.start(3, dir);
+    cluster.waitForLeader(TIMEOUT);
+    waitUntil(() -> clusterVersion(cluster.member(1)).equals(mm(base)), "cluster version " + mm(base));
+    for (Member m : java.util.List.of(cluster.member(1), cluster.member(2))) {
+      assertThat(cluster.stop(m, Duration.ofSeconds(30))).isZero();
+      m.jar(nextJar);
+      cluster.restart(m);
+      put(cluster.waitForLeader(TIMEOUT), "up-" + m.name);
+    }
+    for (Member m : java.util.List.of(cluster.member(2), cluster.member(1))) {
+      assertThat(cluster.stop(m, Duration.ofSeconds(30))).isZero();
+      m.jar(LocalCluster.defaultJar());
+      cluster.restart(m);
+      put(cluster.waitForLeader(TIMEOUT), "down-" + m.name);
+      assertThat(m.running()).as(m + " back on the old binary").isTrue();
+    }
+    for (Member m : cluster.members()) {
+      assertThat(clusterVersion(m)).isEqualTo(mm(base));
+      assertThat(Files.readString(m.log())).doesNotContain("\"msg\":\"updated cluster version\"");
+    }
+  }
+
+  @Test
   void aBuildTwoMinorsAheadRefusesToJoin() throws Exception {
     Version base = ServerVersion.current();
     Path tooNew = jarOfVersion(new Version(base.major(), base.minor() + 2, 0, "").toString());
