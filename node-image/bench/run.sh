@@ -27,6 +27,7 @@ export JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v
 # Which Kvorum build is measured decides whether the server must be built.
 needs_server=yes
 has_jar=no
+has_out=no
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[i]}" in
@@ -34,21 +35,24 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --only) [ "${args[i+1]:-}" = etcd ] && needs_server=no ;;
     --compare) needs_server=no ;;
     --kvorum-jar) needs_server=no; has_jar=yes ;;
+    --out) has_out=yes ;;
   esac
 done
 
-cd "$repo"
+# Paths given by the caller stay relative to the caller's directory: only the builds cd.
 if [ "$needs_server" = yes ]; then
   echo "run.sh: building the Kvorum server (node-image/server/target/kvorum.jar)"
-  ./mvnw -B -q -pl node-image/server -am package -DskipTests
+  (cd "$repo" && ./mvnw -B -q -pl node-image/server -am package -DskipTests)
 fi
 echo "run.sh: building the benchmark (node-image/bench/target/kvorum-bench.jar)"
-./mvnw -B -q -pl node-image/bench package -DskipTests
+(cd "$repo" && ./mvnw -B -q -pl node-image/bench package -DskipTests)
 
 extra=()
 if [ "$has_jar" = no ]; then
   extra+=(--kvorum-jar "$repo/node-image/server/target/kvorum.jar")
 fi
-cd "$here"
+if [ "$has_out" = no ]; then
+  extra+=(--out "$here/results/$(date -u +%Y%m%d-%H%M%S)")
+fi
 exec "$java" --enable-native-access=ALL-UNNAMED -Xms256m -Xmx2g \
   -jar "$here/target/kvorum-bench.jar" "${extra[@]}" "$@"
