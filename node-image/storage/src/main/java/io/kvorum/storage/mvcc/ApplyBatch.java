@@ -38,7 +38,8 @@ import io.kvorum.raft.pb.ConfState;
  * <p>Each method is one write request: it takes one main revision if it changes anything, or
  * throws an {@link io.kvorum.storage.EtcdException} and changes nothing. Reads by other threads
  * see its effect at once. {@link #commit(long)} must follow; closing a batch that changed
- * something without committing makes the store refuse further use (restart to recover).
+ * something without committing (an exception in the apply loop) makes the store refuse every
+ * further use with an IllegalStateException saying so: restart the member to recover.
  */
 public final class ApplyBatch implements AutoCloseable {
   private final MvccStore store;

@@ -542,9 +542,10 @@ public final class MvccStore implements AutoCloseable {
       batch = null;
       openBatch = null;
       if (changed) {
+        // Not thrown here: close() usually runs in a finally while another exception is on its
+        // way, which must not be masked. Every later use of the store reports this.
         broken = "an apply batch with changes was closed without commit; the in-memory state is"
             + " ahead of the backend: restart the member to recover from the WAL";
-        throw new IllegalStateException(broken);
       }
     } finally {
       lock.writeLock().unlock();

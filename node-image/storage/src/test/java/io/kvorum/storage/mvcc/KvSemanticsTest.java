@@ -121,6 +121,22 @@ class KvSemanticsTest {
   }
 
   @Test
+  void aBatchAbandonedWithChangesMakesTheStoreRefuseUseUntilRestart() {
+    try (StoreFixture f = new StoreFixture(dir)) {
+      try (ApplyBatch b = f.store.beginApply()) {
+        b.put(PutRequest.newBuilder().setKey(bs("k")).setValue(bs("v")).build());
+        // the apply loop fails here and never commits
+      }
+      assertThatThrownBy(() -> f.store.range(RangeRequest.newBuilder().setKey(bs("k")).build()))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("restart the member");
+      assertThatThrownBy(f.store::beginApply).isInstanceOf(IllegalStateException.class);
+      f.restart();
+      assertThat(f.store.range(RangeRequest.newBuilder().setKey(bs("k")).build()).getCount())
+          .as("the uncommitted put is gone; the WAL would replay it").isZero();
+    }
+  }
+
+  @Test
   void applyingTheSameIndexTwiceIsRefused() {
     try (StoreFixture f = new StoreFixture(dir)) {
       try (ApplyBatch b = f.store.beginApply()) {
