@@ -174,7 +174,10 @@ class ClientPortGrpcTest {
             .setValue(ByteString.copyFrom(new byte[(int) (MAX_REQUEST_BYTES + 1024 * 1024)]))
             .build();
 
-    assertThatThrownBy(() -> kv().put(huge)).isInstanceOf(StatusRuntimeException.class);
+    assertThatThrownBy(() -> kv().put(huge))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     assertThat(node.requestsOf("put")).isEmpty();
 
     node.answer("range", (RangeRequest r) -> RangeResponse.newBuilder().setCount(0).build());
