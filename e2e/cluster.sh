@@ -66,8 +66,19 @@ kubectl() { "$BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 # ---------------------------------------------------------------------------------------
 # processes
 
-pid_of() { cat "$PIDS/$1.pid" 2>/dev/null || true; }
-running() { local p; p=$(pid_of "$1"); [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
+# A pid file holds "<pid> <program>". A pid counts only while its command line still names
+# that program and a path under $KVORUM_CACHE (every daemon here is given one), so a stale
+# file from an earlier session never makes us signal someone else's process, say another
+# etcd on this machine.
+pid_of() {
+  local p prog cmdline
+  read -r p prog < "$PIDS/$1.pid" 2>/dev/null || return 0
+  [[ -n "$p" && -n "$prog" ]] || return 0
+  cmdline=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || return 0
+  [[ "$cmdline" == *"$prog"* && "$cmdline" == *"$KVORUM_CACHE"* ]] && echo "$p"
+  return 0
+}
+running() { [[ -n "$(pid_of "$1")" ]]; }
 
 # start_daemon <name> <command...>: runs detached, output to $LOG_DIR/<name>.log
 start_daemon() {
@@ -75,7 +86,7 @@ start_daemon() {
   if running "$name"; then log "$name: already running (pid $(pid_of "$name"))"; return 0; fi
   mkdir -p "$PIDS" "$LOG_DIR"
   setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
-  echo $! > "$PIDS/$name.pid"
+  echo "$! $1" > "$PIDS/$name.pid"
   log "$name: started (pid $!, log $LOG_DIR/$name.log)"
 }
 
@@ -110,7 +121,7 @@ write_file() {
 stop_daemon() {
   local name=$1 p
   p=$(pid_of "$name")
-  if [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; then
+  if [[ -n "$p" ]]; then
     kill -TERM "$p" 2>/dev/null || true
     # 15 s of grace: the API server's graceful shutdown alone can take a minute, which a
     # throw-away test cluster does not need
@@ -225,7 +236,8 @@ ensure_node_address() {
     # an empty bridge is delivered locally just the same.
     ip link add "$NODE_IF" type bridge
   fi
-  ip addr show dev "$NODE_IF" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/32" dev "$NODE_IF"
+  # (no `| grep -q` under pipefail: grep's early exit can fail the pipeline with SIGPIPE)
+  [[ "$(ip -4 addr show dev "$NODE_IF")" == *"inet $NODE_IP/"* ]] || ip addr add "$NODE_IP/32" dev "$NODE_IF"
   ip link set "$NODE_IF" up
 }
 
@@ -540,7 +552,8 @@ cmd_down() {
   fi
   for c in pv-recycler dockerd containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$c"; done
   # mounts the kubelet and containerd made under our folders (projected tokens, shm, rootfs)
-  findmnt -rn -o TARGET | grep -E "^($RUN_DIR|$CONTAINERD_ROOT|$DOCKER_ROOT)/" | sort -r \
+  findmnt -rn -o TARGET | awk -v a="$RUN_DIR/" -v b="$CONTAINERD_ROOT/" -v c="$DOCKER_ROOT/" \
+      'index($0, a) == 1 || index($0, b) == 1 || index($0, c) == 1' | sort -r \
     | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   # network namespaces of the removed pods (CNI DEL never ran for them)
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^cni-' || true); do ip netns delete "$ns" || true; done

@@ -188,7 +188,7 @@ load() {
   ref=$(ref_of "$1")
   want=$(docker image inspect -f '{{.Id}}' "$ref")
   if [[ "$(cat "$IMAGES_DIR/$1.loaded" 2>/dev/null)" == "$want" ]] \
-      && ctr -n k8s.io images ls -q "name==docker.io/$ref" 2>/dev/null | grep -q .; then
+      && [[ -n "$(ctr -n k8s.io images ls -q "name==docker.io/$ref" 2>/dev/null)" ]]; then
     log "$1: already in containerd (k8s.io)"
     return 0
   fi
