@@ -284,7 +284,7 @@ public final class ProcessCluster implements ClusterUnderTest {
                                 .range(RangeRequest.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8("health")).build());
                         lastErrors.remove(names.get(i));
                     } catch (StatusRuntimeException e) {
-                        lastErrors.put(names.get(i), e.getStatus().toString());
+                        lastErrors.put(names.get(i), e.getStatus().getCode() + " " + e.getStatus().getDescription());
                         return null;
                     }
                 }

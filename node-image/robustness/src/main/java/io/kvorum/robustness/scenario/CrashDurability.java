@@ -67,7 +67,7 @@ public final class CrashDurability {
                 Thread.sleep(300 + random.nextInt(600));
                 cluster.killAll();
                 cluster.startAll();
-                cluster.awaitHealthy(Duration.ofSeconds(30));
+                cluster.awaitHealthy(FaultContext.RESTART_BOUND);
                 timeline.add("cycle " + cycle + " of " + cycles + ": killed all, restarted, healthy");
             }
             Thread.sleep(500);
@@ -77,7 +77,7 @@ public final class CrashDurability {
                     throw new IllegalStateException(t.getName() + " did not stop: a put ignored its deadline");
                 }
             }
-            cluster.awaitHealthy(Duration.ofSeconds(30));
+            cluster.awaitHealthy(FaultContext.RESTART_BOUND);
             Map<String, String> stored = readAll(endpoints);
             return compare(cycles, recorder.history(), stored, timeline);
         }

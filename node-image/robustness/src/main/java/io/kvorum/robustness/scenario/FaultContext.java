@@ -12,6 +12,12 @@ public record FaultContext(ClusterUnderTest cluster, Random random, Consumer<Str
     /** Election timeout of both etcd's and Kvorum's defaults (1 s) with room for a pre-vote round. */
     public static final Duration ELECTION_BOUND = Duration.ofSeconds(15);
 
+    /**
+     * How long a restarted member may take to serve again: etcd needs ~2 s, a JVM member on a
+     * loaded 2-core machine up to ~45 s.
+     */
+    public static final Duration RESTART_BOUND = Duration.ofSeconds(90);
+
     public String leader() {
         return cluster.awaitLeader(ELECTION_BOUND);
     }

@@ -3,7 +3,13 @@ package io.kvorum.robustness.scenario;
 import io.kvorum.robustness.cluster.MemberBinary;
 import io.kvorum.robustness.cluster.Failpoints;
 import java.time.Duration;
+import io.kvorum.robustness.history.HistoryRecorder;
+import io.kvorum.robustness.history.KvInput;
+import io.kvorum.robustness.history.Operation;
+import io.kvorum.robustness.load.Endpoints;
+import io.kvorum.robustness.load.KvClient;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -76,7 +82,7 @@ public enum Scenario {
             for (String m : order) {
                 f.cluster().kill(m);
                 f.cluster().start(m);
-                f.cluster().awaitHealthy(FaultContext.ELECTION_BOUND);
+                f.cluster().awaitHealthy(FaultContext.RESTART_BOUND);
             }
         }
     },
@@ -85,10 +91,13 @@ public enum Scenario {
         @Override
         void inject(FaultContext f) {
             f.cluster().replace(f.someFollower(f.leader()));
-            f.cluster().awaitHealthy(Duration.ofSeconds(30));
+            f.cluster().awaitHealthy(FaultContext.RESTART_BOUND);
         }
     },
-    /** A slow disk on every member: each WAL fsync sleeps 100 ms (failpoint), members restarted one by one. */
+    /**
+     * A slow disk on every member: each WAL fsync sleeps 100 ms (failpoint), members restarted
+     * one by one; then no put may be faster than that, or the failpoint did nothing.
+     */
     SLOW_DISK {
         @Override
         boolean needsFailpoints() {
@@ -98,11 +107,34 @@ public enum Scenario {
         @Override
         void inject(FaultContext f) {
             for (String m : f.cluster().members()) {
-                f.cluster().restartWithFailpoints(m, Failpoints.slowFsync(100));
-                f.cluster().awaitHealthy(Duration.ofSeconds(30));
+                f.cluster().restartWithFailpoints(m, Failpoints.slowFsync(SLOW_FSYNC_MILLIS));
+                f.cluster().awaitHealthy(FaultContext.RESTART_BOUND);
+            }
+            Duration fastest = fastestOfFivePuts(f);
+            f.log().accept("fastest of 5 puts with slow fsync: " + fastest.toMillis() + " ms");
+            if (fastest.toMillis() < SLOW_FSYNC_MILLIS * 9 / 10) {
+                throw new IllegalStateException("failpoint " + Failpoints.slowFsync(SLOW_FSYNC_MILLIS) + " had no effect (a put took "
+                        + fastest.toMillis() + " ms): does the node read " + Failpoints.ENV + "?");
             }
         }
     };
+
+    private static final int SLOW_FSYNC_MILLIS = 100;
+
+    /** Every acknowledged put waits for an fsync on a majority, so none can beat a slow fsync. */
+    private static Duration fastestOfFivePuts(FaultContext f) {
+        try (Endpoints endpoints = new Endpoints(f.cluster().clientUrls())) {
+            KvClient client = new KvClient(0, endpoints, new HistoryRecorder(), Duration.ofSeconds(5));
+            Duration fastest = Duration.ofDays(1);
+            for (int i = 0; i < 5; i++) {
+                Operation op = client.execute(new KvInput.Put("failpoint-probe", "p" + i));
+                if (!op.isUnknown()) {
+                    fastest = Collections.min(List.of(fastest, Duration.ofNanos(op.returnedNanos() - op.invokedNanos())));
+                }
+            }
+            return fastest;
+        }
+    }
 
     /** Injects the fault and heals it; throws if the fault did not take effect. */
     abstract void inject(FaultContext f);

@@ -99,7 +99,7 @@ public final class WatchChecker {
     }
 
     /** The event an acknowledged write must produce, or null when it produces none (or is not acknowledged). */
-    static WatchEvent effectOf(Operation op) {
+    public static WatchEvent effectOf(Operation op) {
         return switch (op.output()) {
             case KvOutput.Written w when op.input() instanceof KvInput.Put put ->
                     new WatchEvent(put.key(), put.value(), w.revision());
