@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the scripts that source it
 # Shared by the e2e scripts (sourced, not run). Defines where things live and small helpers.
 #
 # Everything generated lives under KVORUM_CACHE, never in the repository:
