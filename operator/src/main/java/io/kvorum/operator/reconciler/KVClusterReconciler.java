@@ -1,6 +1,5 @@
 package io.kvorum.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -36,7 +35,7 @@ import java.util.Set;
  *   observe (pods, volumes from the informers; each member's /version, /health, status; the member list)
  *     → ClusterPlanner.plan (pure)
  *     → ActionExecutor.execute (one action, Events)
- *     → status patched only when it changed; look again soon while busy, later when idle
+ *     → status patched only when it changed (and cached, see StatusWriter); look again soon while busy, later when idle
  * </pre>
  */
 @ControllerConfiguration(name = "kvcluster")
@@ -52,13 +51,20 @@ public class KVClusterReconciler implements Reconciler<KVCluster> {
   private final OperatorSettings settings;
   private final Clock clock;
   private final OperatorMetrics metrics;
+  private final StatusWriter statusWriter;
 
   @Inject
   public KVClusterReconciler(MemberClient members, OperatorSettings settings, Clock clock, MeterRegistry registry) {
+    this(members, settings, clock, registry, StatusWriter.REPLACE_AND_CACHE);
+  }
+
+  KVClusterReconciler(MemberClient members, OperatorSettings settings, Clock clock, MeterRegistry registry,
+                      StatusWriter statusWriter) {
     this.members = members;
     this.settings = settings;
     this.clock = clock;
     this.metrics = new OperatorMetrics(registry);
+    this.statusWriter = statusWriter;
   }
 
   @Override
@@ -105,20 +111,9 @@ public class KVClusterReconciler implements Reconciler<KVCluster> {
 
     boolean busy = !(plan.action() instanceof Action.Wait) || plan.phase() != KVClusterStatus.Phase.Running || !outcome.succeeded();
     var next = busy ? settings.busyRequeue() : settings.idleRequeue();
-    if (status.equals(kvc.getStatus())) {
-      return UpdateControl.<KVCluster>noUpdate().rescheduleAfter(next);
+    if (!status.equals(kvc.getStatus())) {
+      statusWriter.write(kvc, status, context);
     }
-    return UpdateControl.patchStatus(statusOnly(kvc, status)).rescheduleAfter(next);
-  }
-
-  /** A fresh object carrying only identity and status: what a status patch (SSA or merge) needs. */
-  private static KVCluster statusOnly(KVCluster kvc, KVClusterStatus status) {
-    KVCluster patch = new KVCluster();
-    patch.setMetadata(new ObjectMetaBuilder()
-        .withName(kvc.getMetadata().getName())
-        .withNamespace(kvc.getMetadata().getNamespace())
-        .build());
-    patch.setStatus(status);
-    return patch;
+    return UpdateControl.<KVCluster>noUpdate().rescheduleAfter(next);
   }
 }

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import io.kvorum.operator.crd.KVCluster;
 import io.kvorum.operator.crd.KVClusterSpec;
 import io.kvorum.operator.crd.KVClusterStatus;
@@ -15,14 +14,17 @@ import io.kvorum.operator.crd.MemberStatus;
 import io.kvorum.operator.crd.UpgradeStatus;
 import io.kvorum.operator.testing.FakeKubelet;
 import io.kvorum.operator.testing.FakeMemberClient;
+import io.kvorum.operator.testing.FakeClusters;
 import io.kvorum.operator.testing.FakeMemberClientProducer;
+import io.kvorum.operator.crd.SnapshotStatus;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import java.util.function.Consumer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -33,30 +35,32 @@ import org.junit.jupiter.api.Test;
  * {@code KubeApiServerIT}.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = KVClusterOperatorIT.PreviousOperatorLeftAnUpgrade.class)
 class KVClusterOperatorIT {
 
   static final Duration TIMEOUT = Duration.ofSeconds(90);
 
   @Inject
   KubernetesClient client;
-  @Inject
-  Operator operator;
 
-  final FakeMemberClient members = FakeMemberClientProducer.MEMBERS;
+  static final String NS = "kvorum-it";
+  final FakeClusters clusters = FakeMemberClientProducer.CLUSTERS;
+  static FakeKubelet kubelet;
 
   /** Polls, running the fake kubelet each time, until the condition holds or the time is up. */
-  void eventually(String what, String namespace, BooleanSupplier condition) throws InterruptedException {
-    FakeKubelet kubelet = new FakeKubelet(client, members);
+  void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+    if (kubelet == null) {
+      kubelet = new FakeKubelet(client, clusters);
+    }
     Instant deadline = Instant.now().plus(TIMEOUT);
     while (Instant.now().isBefore(deadline)) {
-      kubelet.sync(namespace);
+      kubelet.sync(NS);
       if (condition.getAsBoolean()) {
         return;
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("not within " + TIMEOUT.toSeconds() + "s: " + what + "; calls " + members.calls);
+    throw new AssertionError("not within " + TIMEOUT.toSeconds() + "s: " + what);
   }
 
   KVCluster get(String namespace, String name) {
@@ -83,10 +87,10 @@ class KVClusterOperatorIT {
 
   @Test
   void createsDependentsAndReportsStatus() throws InterruptedException {
-    String ns = "kvorum-it";
+    String ns = NS;
     client.resource(cluster(ns, "alpha", "1.0.0")).create();
 
-    eventually("services, budget, pods and volumes exist", ns, () ->
+    eventually("services, budget, pods and volumes exist", () ->
         client.services().inNamespace(ns).withName("alpha-peer").get() != null
             && client.services().inNamespace(ns).withName("alpha-client").get() != null
             && client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("alpha-budget").get() != null
@@ -97,9 +101,9 @@ class KVClusterOperatorIT {
     assertThat(peer.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getName()).isEqualTo("alpha"));
     PodDisruptionBudget budget = client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("alpha-budget").get();
     assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(2);
-    assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems()).hasSize(3);
+    assertThat(client.persistentVolumeClaims().inNamespace(ns).withLabel(MemberNames.LABEL_CLUSTER, "alpha").list().getItems()).hasSize(3);
 
-    eventually("Running with 3/3", ns, () -> {
+    eventually("Running with 3/3", () -> {
       KVClusterStatus s = get(ns, "alpha").getStatus();
       return s != null && s.getPhase() == Phase.Running && "3/3".equals(s.getReady());
     });
@@ -112,42 +116,47 @@ class KVClusterOperatorIT {
   }
 
   /**
-   * A new operator process finds a KVCluster mid-upgrade: one member already replaced, recorded in
-   * status.upgrade. It must carry on with the others and never redo the replaced one. The
-   * "restart" is the controller starting to watch the namespace where the resource already is.
+   * What a previous operator process left behind: a KVCluster mid-upgrade (beta-0 already
+   * replaced, recorded in status.upgrade, snapshot taken) and the members' volumes; its pods
+   * are gone with the node they ran on. The operator under test starts on top of it.
    */
+  public static class PreviousOperatorLeftAnUpgrade implements Consumer<KubernetesServer> {
+    @Override
+    public void accept(KubernetesServer server) {
+      KubernetesClient c = server.getClient();
+      KVCluster kvc = cluster(NS, "beta", "1.1.0");
+      KVClusterStatus status = new KVClusterStatus();
+      status.setPhase(Phase.Upgrading);
+      status.setVersion("1.0.0");
+      status.setTargetVersion("1.1.0");
+      status.setMembers(List.of(
+          new MemberStatus("beta-0", "a001", "beta-0", "1.1.0", true, false, false, 10L),
+          new MemberStatus("beta-1", "a002", "beta-1", "1.0.0", true, true, false, 10L),
+          new MemberStatus("beta-2", "a003", "beta-2", "1.0.0", true, false, false, 10L)));
+      status.setUpgrade(new UpgradeStatus("1.0.0", "1.1.0", UpgradeStatus.Step.ReplaceMember, null, null, List.of("beta-0"),
+          Instant.now().minusSeconds(60).toString(), "beta-0 done"));
+      status.setLastSnapshot(new SnapshotStatus(NS + "/beta/beta-x.db", 5L, 100L, "ab", Instant.now().minusSeconds(50).toString(), "beta-1"));
+      kvc.setStatus(status);
+      kvc.getMetadata().setUid("uid-beta");
+      c.resource(kvc).create();
+      for (int n = 0; n < 3; n++) {
+        c.resource(MemberPvc.desired(kvc, n)).create();
+      }
+    }
+  }
+
   @Test
   void resumesAnUpgradeFromStatusAfterARestart() throws InterruptedException {
-    String ns = "kvorum-resume";
-    KVCluster kvc = cluster(ns, "beta", "1.1.0");
-    KVClusterStatus status = new KVClusterStatus();
-    status.setPhase(Phase.Upgrading);
-    status.setVersion("1.0.0");
-    status.setTargetVersion("1.1.0");
-    status.setMembers(List.of(
-        new MemberStatus("beta-0", "a001", "beta-0", "1.1.0", true, false, false, 10L),
-        new MemberStatus("beta-1", "a002", "beta-1", "1.0.0", true, true, false, 10L),
-        new MemberStatus("beta-2", "a003", "beta-2", "1.0.0", true, false, false, 10L)));
-    status.setUpgrade(new UpgradeStatus("1.0.0", "1.1.0", UpgradeStatus.Step.ReplaceMember, null, null, List.of("beta-0"),
-        Instant.now().minusSeconds(60).toString(), "beta-0 done"));
-    status.setLastSnapshot(new io.kvorum.operator.crd.SnapshotStatus("kvorum-resume/beta/beta-x.db", 5L, 100L, "ab",
-        Instant.now().minusSeconds(50).toString(), "beta-1"));
-    client.resource(kvc).create();
-    KVCluster stored = get(ns, "beta");
-    stored.setStatus(status);
-    client.resource(stored).updateStatus();
-    assertThat(get(ns, "beta").getStatus().getUpgrade()).as("the mock server kept the status").isNotNull();
-
-    operator.getRegisteredController("kvcluster").orElseThrow().changeNamespaces(Set.of("kvorum-it", ns));
-
-    eventually("upgrade finished", ns, () -> {
-      KVClusterStatus s = get(ns, "beta").getStatus();
+    FakeMemberClient beta = clusters.group("beta");
+    eventually("upgrade finished", () -> {
+      KVClusterStatus s = get(NS, "beta").getStatus();
       return s != null && s.getUpgrade() == null && "1.1.0".equals(s.getVersion());
     });
-    assertThat(members.calls("stop beta-0")).as("the replaced member is not replaced again").isEmpty();
-    assertThat(members.calls("stop beta-")).hasSize(2);
-    assertThat(members.calls("snapshot")).as("the recorded snapshot counts; no second one").noneMatch(c -> c.contains("beta"));
-    assertThat(client.pods().inNamespace(ns).list().getItems())
+    assertThat(beta.calls("stop beta-0")).as("the replaced member is not replaced again").isEmpty();
+    assertThat(beta.calls("stop beta-")).hasSize(2);
+    assertThat(beta.calls("snapshot")).as("the recorded snapshot counts; no second one").isEmpty();
+    assertThat(client.pods().inNamespace(NS).withLabel(MemberNames.LABEL_CLUSTER, "beta").list().getItems())
+        .hasSize(3)
         .allSatisfy(p -> assertThat(p.getMetadata().getLabels()).containsEntry(MemberNames.LABEL_VERSION, "1.1.0"));
   }
 }

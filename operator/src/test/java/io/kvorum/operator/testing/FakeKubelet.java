@@ -18,11 +18,12 @@ import java.util.Map;
 public class FakeKubelet {
 
   private final KubernetesClient client;
-  private final FakeMemberClient members;
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_IP = new java.util.concurrent.atomic.AtomicInteger();
+  private final NodeRuntime members;
   private final Map<String, URI> running = new HashMap<>();
   private final Map<String, String> uids = new HashMap<>();
 
-  public FakeKubelet(KubernetesClient client, FakeMemberClient members) {
+  public FakeKubelet(KubernetesClient client, NodeRuntime members) {
     this.client = client;
     this.members = members;
   }
@@ -42,8 +43,8 @@ public class FakeKubelet {
     for (Pod pod : pods) {
       String name = pod.getMetadata().getName();
       if (running.containsKey(name)) continue;
-      int ordinal = Integer.parseInt(pod.getMetadata().getLabels().get(MemberNames.LABEL_ORDINAL));
-      String ip = "10.0.0." + (ordinal + 1);
+      int n = NEXT_IP.getAndIncrement();
+      String ip = "10.0." + (n / 250) + "." + (n % 250 + 1);
       pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
       client.pods().inNamespace(namespace).resource(pod).updateStatus();
       URI clientUrl = URI.create("http://" + ip + ":" + MemberNames.CLIENT_PORT);

@@ -31,7 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * lowest MAJOR.MINOR among voters, move-leader must go to the leader, and membership changes go
  * through the leader. Every call is recorded in {@link #calls} for ordering assertions.
  */
-public class FakeMemberClient implements MemberClient {
+public class FakeMemberClient implements MemberClient, NodeRuntime {
 
   public static final class Node {
     public final long id;
@@ -65,6 +65,7 @@ public class FakeMemberClient implements MemberClient {
   private long commit = 100;
 
   /** The kubelet started a pod: the node process runs with these flags. */
+  @Override
   public synchronized void start(URI clientUrl, String name, URI peerUrl, String version, Map<String, URI> initialCluster) {
     if (!formed && members.isEmpty()) {
       // Bootstrap: the initial cluster flag defines the first membership, as in etcd.
@@ -88,6 +89,7 @@ public class FakeMemberClient implements MemberClient {
   }
 
   /** The pod is gone: the node process stopped (a leader hands over first, like the real node). */
+  @Override
   public synchronized void stop(URI clientUrl) {
     java.util.stream.Stream.concat(members.stream(), removed.stream())
         .filter(n -> clientUrl.equals(n.clientUrl) && n.running).findFirst().ifPresent(n -> {
@@ -102,6 +104,11 @@ public class FakeMemberClient implements MemberClient {
       }
       elect();
     });
+  }
+
+  /** Whether a node of this group ever served at {@code clientUrl}. */
+  public synchronized boolean knows(URI clientUrl) {
+    return java.util.stream.Stream.concat(members.stream(), removed.stream()).anyMatch(n -> clientUrl.equals(n.clientUrl));
   }
 
   public synchronized Optional<Node> leader() {
@@ -145,7 +152,6 @@ public class FakeMemberClient implements MemberClient {
       return MemberProbe.unreachable();
     }
     Node n = node.get();
-    commit += 5;
     return new MemberProbe(true, n.version, clusterVersion(), n.healthy && leaderId != 0, n.id, leaderId,
         commit, commit / 2, n.learner, false);
   }

@@ -6,17 +6,17 @@ import jakarta.enterprise.inject.Alternative;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** In Quarkus tests the operator talks to the in-memory Raft group instead of real members. */
+/** In Quarkus tests the operator talks to the in-memory Raft groups instead of real members. */
 @Singleton
 public class FakeMemberClientProducer {
 
-  public static final FakeMemberClient MEMBERS = new FakeMemberClient();
+  public static final FakeClusters CLUSTERS = new FakeClusters();
 
   @Produces
   @Singleton
   @Alternative
   @Priority(1)
   MemberClient members() {
-    return MEMBERS;
+    return CLUSTERS;
   }
 }
