@@ -197,14 +197,19 @@ load() {
   log "$1: loaded $ref into containerd (k8s.io)"
 }
 
-for img in "${wanted[@]}"; do
-  case "$img" in
-    pause) build_pause ;;
-    coredns) build_coredns ;;
-    debian) build_debian ;;
-    java) build_java ;;
-    node) build_app node "$REPO_DIR/node-image/Dockerfile" "$REPO_DIR/node-image" ;;
-    operator) build_app operator "$REPO_DIR/operator/src/main/docker/Dockerfile.jvm" "$REPO_DIR/operator" ;;
-  esac
-  if [[ "$LOAD" == 1 ]]; then load "$img"; fi
-done
+# One function, read whole before it runs: editing this file during a build is harmless.
+main() {
+  for img in "${wanted[@]}"; do
+    case "$img" in
+      pause) build_pause ;;
+      coredns) build_coredns ;;
+      debian) build_debian ;;
+      java) build_java ;;
+      node) build_app node "$REPO_DIR/node-image/Dockerfile" "$REPO_DIR/node-image" ;;
+      operator) build_app operator "$REPO_DIR/operator/src/main/docker/Dockerfile.jvm" "$REPO_DIR/operator" ;;
+    esac
+    if [[ "$LOAD" == 1 ]]; then load "$img"; fi
+  done
+}
+
+main; exit $?
