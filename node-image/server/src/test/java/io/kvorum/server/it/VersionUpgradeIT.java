@@ -96,6 +96,36 @@ class VersionUpgradeIT {
       waitUntil(() -> clusterVersion(m).equals(mm(base)), m + " at cluster version " + mm(base));
     }
 
+    // A client writes all along, to any running member, and records what was acknowledged.
+    java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread writer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                  for (int i = 0; writing.get() && System.nanoTime() < deadline; i++) {
+                    String key = String.format("load-%06d", i);
+                    // As a client with several endpoints does: on an error, the next endpoint.
+                    for (int attempt = 0; attempt < 20; attempt++) {
+                      java.util.List<Member> up = cluster.members().stream().filter(Member::running).toList();
+                      try {
+                        put(up.get((i + attempt) % up.size()), key);
+                        acknowledged.add(key);
+                        break;
+                      } catch (RuntimeException e) {
+                        retries.incrementAndGet();
+                        LocalCluster.sleep(100);
+                      }
+                    }
+                    if (!acknowledged.contains(key)) {
+                      failed.incrementAndGet();
+                    }
+                  }
+                });
+
     // Followers first, the leader last, one at a time, each SIGTERMed and restarted on its data.
     Member leader = cluster.waitForLeader(TIMEOUT);
     java.util.List<Member> order = new java.util.ArrayList<>(cluster.members());
@@ -119,7 +149,21 @@ class VersionUpgradeIT {
           .contains("\"msg\":\"updated cluster version\"")
           .contains("\"from\":\"" + base.major() + "." + base.minor() + "\",\"to\":\"" + next.major() + "." + next.minor() + "\"");
     }
+    writing.set(false);
+    writer.join(60_000);
     Member last = cluster.waitForLeader(TIMEOUT);
+    java.util.List<String> lost = new java.util.ArrayList<>();
+    for (String key : acknowledged) {
+      if (KVGrpc.newBlockingStub(cluster.channel(last)).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build()).getKvsCount() != 1) {
+        lost.add(key);
+      }
+    }
+    System.out.printf(
+        "rolling upgrade under load: %d writes acknowledged, %d failed after 20 attempts, %d retried attempts%n",
+        acknowledged.size(), failed.get(), retries.get());
+    assertThat(lost).as("acknowledged writes lost during the rolling upgrade").isEmpty();
+    assertThat(acknowledged).hasSizeGreaterThan(50);
     assertThat(
             KVGrpc.newBlockingStub(cluster.channel(last))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
