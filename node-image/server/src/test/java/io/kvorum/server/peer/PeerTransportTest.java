@@ -63,6 +63,11 @@ class PeerTransportTest {
               public VersionResponse version() {
                 return local(2, CLUSTER);
               }
+
+              @Override
+              public io.kvorum.server.membership.pb.MembersResponse members() {
+                return io.kvorum.server.membership.pb.MembersResponse.getDefaultInstance();
+              }
             });
     server.start(List.of(URI.create("http://127.0.0.1:0")));
     return URI.create("http://127.0.0.1:" + server.ports().get(0));
