@@ -416,6 +416,18 @@ public abstract class EtcdctlClusterContract {
   }
 
   @Test
+  void aTxnPuttingOneKeyTwiceIsRefused() {
+    String input = "\nput bad/dup 1\nput bad/dup 2\n\n\n";
+
+    Etcdctl.Result txn =
+        Etcdctl.runWithInput(cluster.clientEndpoint(0), input.getBytes(StandardCharsets.UTF_8), "txn");
+
+    assertThat(txn.exit()).isNotZero();
+    assertThat(txn.err()).contains("etcdserver: duplicate key given in txn request");
+    assertThat(ctl("get", "bad/dup").ok().out()).isEmpty();
+  }
+
+  @Test
   void garbageOnTheClientPortLeavesTheMemberServing() throws Exception {
     String[] hostPort = cluster.clientEndpoint(0).split(":");
     byte[] junk = new byte[8192];
