@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -83,14 +82,6 @@ public final class PeerNetwork implements AutoCloseable {
 
     LinkRule rule(String from, String to) {
         return rules.getOrDefault(from + "->" + to, LinkRule.PASS);
-    }
-
-    Set<String> members() {
-        return proxies.keySet();
-    }
-
-    void closeConnectionsOf(String member) {
-        proxies.values().forEach(p -> p.closeConnectionsOf(member));
     }
 
     Optional<String> ownerOf(int clientPort, int proxyPort) {

@@ -87,11 +87,6 @@ final class PeerProxy implements AutoCloseable {
         connections.stream().filter(c -> c.tainted).forEach(Connection::close);
     }
 
-    /** Closes every connection touching {@code member} (for example after it was killed or paused). */
-    void closeConnectionsOf(String member) {
-        connections.stream().filter(c -> target.equals(member) || c.source.equals(member)).forEach(Connection::close);
-    }
-
     @Override
     public void close() {
         closed = true;

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  *
  * <p>Example: member m1 (pid 4242) dials the proxy of m2 on port 40001 from port 51234. The
  * proxy sees a connection from 127.0.0.1:51234; {@code /proc/net/tcp} has a line with local
- * port 51234 (hex C86 2) and remote port 40001 and inode 99; {@code /proc/4242/fd/17} links to
+ * port 51234 (hex C822) and remote port 40001 and inode 99; {@code /proc/4242/fd/17} links to
  * {@code socket:[99]}; so the connection is m1's.
  */
 final class SocketOwners {

@@ -13,15 +13,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Endpoints implements AutoCloseable {
 
-    private final List<String> urls;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     public Endpoints(List<String> clientUrls) {
         if (clientUrls.isEmpty()) {
             throw new IllegalArgumentException("no client URLs: give at least one, like http://127.0.0.1:2379");
         }
-        this.urls = List.copyOf(clientUrls);
-        for (String url : urls) {
+        for (String url : clientUrls) {
             URI uri = URI.create(url);
             if (uri.getHost() == null || uri.getPort() < 0) {
                 throw new IllegalArgumentException("client URL '" + url + "' needs a host and a port, like http://127.0.0.1:2379");
@@ -35,10 +33,6 @@ public final class Endpoints implements AutoCloseable {
 
     public int size() {
         return channels.size();
-    }
-
-    public String url(int index) {
-        return urls.get(index);
     }
 
     /** The channel for endpoint {@code index}, retrying a failed connection at once rather than after backoff. */
