@@ -65,7 +65,10 @@ public final class ApplyBatch implements AutoCloseable {
     return store.rangeInBatch(this, r);
   }
 
-  /** Compacts history at or below the revision, physically, within this batch. */
+  /**
+   * Compacts history at or below the revision: reads below it fail with "required revision has
+   * been compacted" at once; the backend records go in the background once this batch commits.
+   */
   public CompactionResponse compact(CompactionRequest r) {
     return store.compact(this, r);
   }

@@ -3,7 +3,6 @@ package io.kvorum.storage.mvcc;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The revisions of one key, as etcd's {@code keyIndex}: a list of generations. A generation is
@@ -131,10 +130,11 @@ final class KeyIndex {
   }
 
   /**
-   * Drops history at or below {@code atRev}, adding to {@code keep} the revisions that must stay
-   * in the backend (the newest of each surviving generation at or below {@code atRev}).
+   * Drops history at or below {@code atRev}: per generation alive at {@code atRev}, its newest
+   * revision at or below {@code atRev} stays (the backend keeps exactly the revisions the index
+   * still has, see {@link #contains}); generations that ended at or below it go.
    */
-  void compact(long atRev, Set<Revision> keep) {
+  void compact(long atRev) {
     int genIdx = 0;
     while (genIdx < generations.size() - 1
         && generations.get(genIdx).revs.getLast().main() <= atRev) {
@@ -142,20 +142,26 @@ final class KeyIndex {
     }
     Generation g = generations.get(genIdx);
     int revIdx = g.newestAtOrBelow(atRev);
-    if (revIdx >= 0) {
-      keep.add(g.revs.get(revIdx));
-    }
     if (!g.isEmpty()) {
       if (revIdx > 0) {
         g.revs.subList(0, revIdx).clear();
       }
       if (g.revs.size() == 1 && genIdx != generations.size() - 1) {
-        // only its tombstone is left: the whole generation goes
-        keep.remove(g.revs.getFirst());
-        genIdx++;
+        genIdx++; // only its tombstone is left: the whole generation goes
       }
     }
     generations.subList(0, genIdx).clear();
+  }
+
+  /** Whether {@code rev} is still one of this key's revisions. */
+  boolean contains(Revision rev) {
+    for (Generation g : generations) {
+      if (!g.isEmpty() && g.revs.getFirst().compareTo(rev) <= 0
+          && g.revs.getLast().compareTo(rev) >= 0) {
+        return g.revs.contains(rev);
+      }
+    }
+    return false;
   }
 
   boolean isEmpty() {

@@ -39,11 +39,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
@@ -73,7 +71,8 @@ import org.rocksdb.WriteBatch;
  */
 public final class MvccStore implements AutoCloseable {
   private static final byte[] CONSISTENT_INDEX = utf8("consistent_index");
-  private static final byte[] COMPACT_REV = utf8("finishedCompactRev");
+  private static final byte[] SCHEDULED_COMPACT_REV = utf8("scheduledCompactRev");
+  private static final byte[] FINISHED_COMPACT_REV = utf8("finishedCompactRev");
   private static final byte[] ALARM_NOSPACE = utf8("alarm_nospace");
   private static final byte[] CONF_STATE = utf8("confState");
 
@@ -82,11 +81,15 @@ public final class MvccStore implements AutoCloseable {
   private final TreeIndex index = new TreeIndex();
   private final Lessor lessor;
   private final WatchableStore watchable;
+  private final Compactor compactor;
+  /** Compactions applied in the open batch, handed to the compactor once committed. */
+  private final List<Long> uncommittedCompactions = new ArrayList<>();
+  private long finishedCompactRev = -1;
+  private boolean closed;
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
-  /** Values written by the open batch, not yet in RocksDB: revision to (kv, tombstone). */
-  private final NavigableMap<Revision, Pending> pending = new TreeMap<>();
-  private record Pending(KeyValue kv, boolean tombstone) {}
+  /** Values written by the open batch, not yet in RocksDB, by revision. */
+  private final NavigableMap<Revision, KeyValue> pending = new TreeMap<>();
 
   private long currentRev = 1;
   private long committedRev = 1;
@@ -107,6 +110,11 @@ public final class MvccStore implements AutoCloseable {
     this.lessor = new Lessor(options.nanoTime(), options.minLeaseTtlSeconds());
     restore();
     this.watchable = new WatchableStore(this, options);
+    this.compactor = new Compactor(this, options.compactionBatchLimit(),
+        options.compactionSleepIntervalMillis());
+    if (compactRev > finishedCompactRev) {
+      compactor.schedule(compactRev); // resume what a crash or close interrupted
+    }
   }
 
   /** Opens the store over {@code backend}, rebuilding its in-memory state. */
@@ -117,8 +125,10 @@ public final class MvccStore implements AutoCloseable {
   private void restore() {
     byte[] ci = backend.get(Bucket.META, CONSISTENT_INDEX);
     consistentIndex = ci == null ? 0 : ByteBuffer.wrap(ci).getLong();
-    byte[] cr = backend.get(Bucket.META, COMPACT_REV);
-    compactRev = cr == null ? -1 : ByteBuffer.wrap(cr).getLong();
+    byte[] finished = backend.get(Bucket.META, FINISHED_COMPACT_REV);
+    finishedCompactRev = finished == null ? -1 : ByteBuffer.wrap(finished).getLong();
+    byte[] scheduled = backend.get(Bucket.META, SCHEDULED_COMPACT_REV);
+    compactRev = Math.max(finishedCompactRev, scheduled == null ? -1 : ByteBuffer.wrap(scheduled).getLong());
     noSpaceAlarm = backend.get(Bucket.META, ALARM_NOSPACE) != null;
     byte[] cs = backend.get(Bucket.META, CONF_STATE);
     confState = cs == null ? null : parse(cs, ConfState.parser());
@@ -132,7 +142,12 @@ public final class MvccStore implements AutoCloseable {
       Revision rev = Revision.fromBytes(k);
       KeyValue kv = parse(v, KeyValue.parser());
       if (Revision.isTombstone(k)) {
-        index.tombstone(kv.getKey(), rev);
+        if (index.isAlive(kv.getKey())) {
+          index.tombstone(kv.getKey(), rev);
+        } else if (rev.main() > compactRev) {
+          throw new IllegalStateException("backend has a deletion of " + kv.getKey().toStringUtf8()
+              + " at " + rev + " without the key: the backend is inconsistent");
+        } // else: left over by an interrupted compaction, which resumes below
         leaseOfKey.remove(kv.getKey());
       } else {
         index.restore(kv.getKey(), rev, kv.getCreateRevision(), kv.getVersion());
@@ -143,6 +158,9 @@ public final class MvccStore implements AutoCloseable {
     });
     currentRev = Math.max(currentRev, compactRev);
     committedRev = currentRev;
+    if (compactRev > finishedCompactRev) {
+      index.compact(compactRev); // drop what the interrupted compaction had not deleted yet
+    }
     leaseOfKey.forEach((key, lease) -> {
       if (lease != 0 && lessor.exists(lease)) {
         lessor.attach(key, lease);
@@ -287,7 +305,9 @@ public final class MvccStore implements AutoCloseable {
       for (Bucket b : Bucket.values()) {
         crc.update(b.name().getBytes(StandardCharsets.UTF_8));
         backend.scan(b, null, null, (k, v) -> {
-          if (b != Bucket.META || !java.util.Arrays.equals(k, CONSISTENT_INDEX)) {
+          boolean memberLocal = b == Bucket.META && (java.util.Arrays.equals(k, CONSISTENT_INDEX)
+              || java.util.Arrays.equals(k, FINISHED_COMPACT_REV));
+          if (!memberLocal && (b != Bucket.KEY || inHistory(k, v))) {
             crc.update(k);
             crc.update(v);
           }
@@ -315,8 +335,10 @@ public final class MvccStore implements AutoCloseable {
       CRC32C crc = new CRC32C();
       crc.update(Bucket.KEY.name().getBytes(StandardCharsets.UTF_8));
       backend.scan(Bucket.KEY, null, new Revision(rev + 1, 0).toBytes(), (k, v) -> {
-        crc.update(k);
-        crc.update(v);
+        if (inHistory(k, v)) {
+          crc.update(k);
+          crc.update(v);
+        }
         return true;
       });
       return HashKVResponse.newBuilder().setHeader(header(committedRev))
@@ -324,6 +346,15 @@ public final class MvccStore implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /**
+   * Whether a backend record is part of the history, and not one a background compaction has
+   * still to delete: hashes must not depend on how far that got.
+   */
+  private boolean inHistory(byte[] k, byte[] v) {
+    Revision rev = Revision.fromBytes(k);
+    return rev.main() > compactRev || index.contains(parse(v, KeyValue.parser()).getKey(), rev);
   }
 
   /** etcd's Defragment: gives the space of compacted and deleted data back to the file system. */
@@ -432,24 +463,9 @@ public final class MvccStore implements AutoCloseable {
         throw new EtcdException(Kind.FUTURE_REV);
       }
       compactRev = rev;
-      Set<Revision> keep = index.compact(rev);
-      byte[] upTo = new Revision(rev + 1, 0).toBytes();
-      backend.scan(Bucket.KEY, null, upTo, (k, v) -> {
-        if (!keep.contains(Revision.fromBytes(k))) {
-          backend.delete(batch, Bucket.KEY, k);
-        }
-        return true;
-      });
-      Iterator<Map.Entry<Revision, Pending>> it =
-          pending.headMap(new Revision(rev + 1, 0), false).entrySet().iterator();
-      while (it.hasNext()) {
-        Map.Entry<Revision, Pending> e = it.next();
-        if (!keep.contains(e.getKey())) {
-          backend.delete(batch, Bucket.KEY, keyBytes(e.getKey(), e.getValue().tombstone));
-          it.remove();
-        }
-      }
-      backend.put(batch, Bucket.META, COMPACT_REV, longBytes(rev));
+      index.compact(rev);
+      backend.put(batch, Bucket.META, SCHEDULED_COMPACT_REV, longBytes(rev));
+      uncommittedCompactions.add(rev);
       return CompactionResponse.newBuilder().setHeader(header(currentRev)).build();
     });
   }
@@ -526,6 +542,8 @@ public final class MvccStore implements AutoCloseable {
       List<Event> events = uncommittedEvents;
       uncommittedEvents = new ArrayList<>();
       watchable.notifyCommitted(events, committedRev);
+      uncommittedCompactions.forEach(compactor::schedule);
+      uncommittedCompactions.clear();
     } finally {
       lock.writeLock().unlock();
     }
@@ -537,7 +555,8 @@ public final class MvccStore implements AutoCloseable {
       if (openBatch != owner) {
         return;
       }
-      boolean changed = batch.count() > 0 || !uncommittedEvents.isEmpty();
+      boolean changed = batch.count() > 0 || !uncommittedEvents.isEmpty()
+          || !uncommittedCompactions.isEmpty();
       batch.close();
       batch = null;
       openBatch = null;
@@ -815,7 +834,7 @@ public final class MvccStore implements AutoCloseable {
 
   private void writeValue(Revision rev, KeyValue kv, boolean tombstone) {
     backend.put(batch, Bucket.KEY, keyBytes(rev, tombstone), kv.toByteArray());
-    pending.put(rev, new Pending(kv, tombstone));
+    pending.put(rev, kv);
   }
 
   private static byte[] keyBytes(Revision rev, boolean tombstone) {
@@ -827,8 +846,8 @@ public final class MvccStore implements AutoCloseable {
     List<KeyValue> out = new ArrayList<>(keys.size());
     List<byte[]> missing = new ArrayList<>();
     for (TreeIndex.Alive a : keys) {
-      Pending p = pending.get(a.found().modified());
-      out.add(p == null ? null : p.kv);
+      KeyValue p = pending.get(a.found().modified());
+      out.add(p);
       if (p == null) {
         missing.add(a.found().modified().toBytes());
       }
@@ -856,15 +875,66 @@ public final class MvccStore implements AutoCloseable {
   }
 
   private KeyValue valueAt(Revision rev) {
-    Pending p = pending.get(rev);
+    KeyValue p = pending.get(rev);
     if (p != null) {
-      return p.kv;
+      return p;
     }
     byte[] v = backend.get(Bucket.KEY, rev.toBytes());
     if (v == null) {
       throw inconsistent(rev);
     }
     return parse(v, KeyValue.parser());
+  }
+
+  // ---------------------------------------------------------------- for the compactor
+
+  /**
+   * Deletes up to {@code limit} backend records at or below {@code rev} that the key index no
+   * longer has, starting at {@code from} (null: the beginning), in one backend write.
+   *
+   * @return where to continue, or null when the compaction at {@code rev} is complete
+   */
+  byte[] compactChunk(long rev, byte[] from, int limit) {
+    lock.writeLock().lock();
+    try {
+      if (closed || broken != null) {
+        return null;
+      }
+      byte[][] last = {null};
+      int[] seen = {0};
+      try (WriteBatch deletes = backend.newBatch()) {
+        backend.scan(Bucket.KEY, from, new Revision(rev + 1, 0).toBytes(), (k, v) -> {
+          if (seen[0] == limit) {
+            return false;
+          }
+          seen[0]++;
+          last[0] = k;
+          if (!index.contains(parse(v, KeyValue.parser()).getKey(), Revision.fromBytes(k))) {
+            backend.delete(deletes, Bucket.KEY, k);
+          }
+          return true;
+        });
+        boolean done = seen[0] < limit;
+        if (done && rev > finishedCompactRev) {
+          finishedCompactRev = rev;
+          backend.put(deletes, Bucket.META, FINISHED_COMPACT_REV, longBytes(rev));
+        }
+        backend.commit(deletes);
+        return done ? null : java.util.Arrays.copyOf(last[0], last[0].length + 1);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Whether every compaction so far is physically done (for tests and the defragmenter). */
+  boolean compactionFinished() {
+    lock.readLock().lock();
+    try {
+      return finishedCompactRev >= compactRev;
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   // ---------------------------------------------------------------- for the watchable store
@@ -933,8 +1003,16 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /** Stops the background work (watch sync, compaction); the caller closes the backend after. */
   @Override
   public void close() {
+    lock.writeLock().lock();
+    try {
+      closed = true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+    compactor.close();
     watchable.close();
   }
 }

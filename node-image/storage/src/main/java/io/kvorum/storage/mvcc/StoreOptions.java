@@ -13,6 +13,9 @@ import java.util.function.LongSupplier;
  * @param watchSyncIntervalMillis how often unsynced watchers catch up from the backend (etcd: 100)
  * @param progressNotifyIntervalMillis how often watchers with {@code progress_notify} get an empty
  *     response carrying the current revision (etcd: 10 minutes)
+ * @param compactionBatchLimit backend records a background compaction chunk deletes at most
+ *     (etcd's --experimental-compaction-batch-limit: 1000)
+ * @param compactionSleepIntervalMillis pause between compaction chunks (etcd: 10 ms)
  */
 public record StoreOptions(
     long quotaBackendBytes,
@@ -20,32 +23,42 @@ public record StoreOptions(
     long minLeaseTtlSeconds,
     LongSupplier nanoTime,
     long watchSyncIntervalMillis,
-    long progressNotifyIntervalMillis) {
+    long progressNotifyIntervalMillis,
+    int compactionBatchLimit,
+    long compactionSleepIntervalMillis) {
 
   public static final long DEFAULT_QUOTA_BYTES = 2L * 1024 * 1024 * 1024;
 
   public static StoreOptions defaults() {
-    return new StoreOptions(0, 128, 2, System::nanoTime, 100, 600_000);
+    return new StoreOptions(0, 128, 2, System::nanoTime, 100, 600_000, 1000, 10);
   }
 
   public StoreOptions withQuotaBackendBytes(long bytes) {
     return new StoreOptions(bytes, maxTxnOps, minLeaseTtlSeconds, nanoTime,
-        watchSyncIntervalMillis, progressNotifyIntervalMillis);
+        watchSyncIntervalMillis, progressNotifyIntervalMillis, compactionBatchLimit,
+        compactionSleepIntervalMillis);
   }
 
   public StoreOptions withNanoTime(LongSupplier clock) {
     return new StoreOptions(quotaBackendBytes, maxTxnOps, minLeaseTtlSeconds, clock,
-        watchSyncIntervalMillis, progressNotifyIntervalMillis);
+        watchSyncIntervalMillis, progressNotifyIntervalMillis, compactionBatchLimit,
+        compactionSleepIntervalMillis);
   }
 
   public StoreOptions withMinLeaseTtlSeconds(long seconds) {
     return new StoreOptions(quotaBackendBytes, maxTxnOps, seconds, nanoTime,
-        watchSyncIntervalMillis, progressNotifyIntervalMillis);
+        watchSyncIntervalMillis, progressNotifyIntervalMillis, compactionBatchLimit,
+        compactionSleepIntervalMillis);
   }
 
   public StoreOptions withProgressNotifyIntervalMillis(long millis) {
     return new StoreOptions(quotaBackendBytes, maxTxnOps, minLeaseTtlSeconds, nanoTime,
-        watchSyncIntervalMillis, millis);
+        watchSyncIntervalMillis, millis, compactionBatchLimit, compactionSleepIntervalMillis);
+  }
+
+  public StoreOptions withCompaction(int batchLimit, long sleepIntervalMillis) {
+    return new StoreOptions(quotaBackendBytes, maxTxnOps, minLeaseTtlSeconds, nanoTime,
+        watchSyncIntervalMillis, progressNotifyIntervalMillis, batchLimit, sleepIntervalMillis);
   }
 
   /** The effective quota in bytes, or {@code Long.MAX_VALUE} when disabled. */

@@ -2,11 +2,9 @@ package io.kvorum.storage.mvcc;
 
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NavigableMap;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -111,18 +109,28 @@ final class TreeIndex {
     return tree.subMap(key, true, end, false).values();
   }
 
-  /** Compacts every key at {@code atRev}; returns the revisions at or below it that stay. */
-  Set<Revision> compact(long atRev) {
-    Set<Revision> keep = new HashSet<>();
+  /** Compacts every key at {@code atRev}, forgetting keys with no history left. */
+  void compact(long atRev) {
     Iterator<KeyIndex> it = tree.values().iterator();
     while (it.hasNext()) {
       KeyIndex ki = it.next();
-      ki.compact(atRev, keep);
+      ki.compact(atRev);
       if (ki.isEmpty()) {
         it.remove();
       }
     }
-    return keep;
+  }
+
+  /** Whether the backend record of {@code key} at {@code rev} is still part of the history. */
+  boolean contains(ByteString key, Revision rev) {
+    KeyIndex ki = tree.get(key);
+    return ki != null && ki.contains(rev);
+  }
+
+  /** Whether {@code key} exists now (its newest generation is not ended). */
+  boolean isAlive(ByteString key) {
+    KeyIndex ki = tree.get(key);
+    return ki != null && !ki.generations.isEmpty() && !ki.generations.getLast().isEmpty();
   }
 
   int size() {

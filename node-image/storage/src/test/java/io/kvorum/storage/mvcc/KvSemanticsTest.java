@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.HashKVRequest;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.LeaseGrantRequest;
@@ -103,6 +105,42 @@ class KvSemanticsTest {
       }
     }
     assertThat(hashes[0]).isEqualTo(hashes[1]);
+  }
+
+  @Test
+  void backgroundCompactionDeletesInChunksAndResumesAfterRestart() {
+    StoreOptions slow = StoreOptions.defaults().withCompaction(5, 60_000);
+    try (StoreFixture f = new StoreFixture(dir, slow)) {
+      for (int i = 0; i < 100; i++) {
+        int n = i;
+        f.apply(b -> b.put(PutRequest.newBuilder().setKey(bs("k" + n % 10)).setValue(bs("v" + n)).build()));
+      }
+      f.apply(b -> b.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("k9")).build()));
+      assertThat(f.backendRecords()).isEqualTo(101);
+      int hashBefore = f.store.hashKV(HashKVRequest.newBuilder().setRevision(90).build()).getHash();
+      f.apply(b -> b.compact(CompactionRequest.newBuilder().setRevision(95).build()));
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (f.backendRecords() > 96 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(f.backendRecords()).as("one chunk of 5 records looked at, then a long pause")
+          .isBetween(90, 96);
+      assertThat(f.store.compactionFinished()).isFalse();
+      int hashMidway = f.store.hashKV(HashKVRequest.newBuilder().setRevision(95).build()).getHash();
+
+      f.restart(StoreOptions.defaults()); // interrupted: resumes on start
+      assertThat(f.store.compactRevision()).isEqualTo(95);
+      f.awaitCompaction();
+      // put i is revision i + 2 of key k(i % 10). k0..k3 were last written at 92..95: one
+      // record each. k4..k9 were last written at 96..101, above 95, so their writes at 86..91
+      // stay as well: two each. Plus the deletion of k9 at 102.
+      assertThat(f.backendRecords()).isEqualTo(4 + 6 * 2 + 1);
+      assertThat(f.store.hashKV(HashKVRequest.newBuilder().setRevision(95).build()).getHash())
+          .as("hashes do not depend on how far compaction got").isEqualTo(hashMidway);
+      assertThat(hashBefore).isNotEqualTo(hashMidway);
+      assertThat(f.store.range(RangeRequest.newBuilder().setKey(bs("k")).setRangeEnd(bs("l"))
+          .build()).getKvsCount()).isEqualTo(9);
+    }
   }
 
   @Test

@@ -164,6 +164,7 @@ class LeaseAndQuotaTest {
           .setRangeEnd(bs("bih")).build()));
       long rev = f.store.currentRevision();
       f.apply(b -> b.compact(CompactionRequest.newBuilder().setRevision(rev).build()));
+      f.awaitCompaction();
       f.store.defragment();
       assertThat(f.store.sizeBytes()).isLessThan(small.quotaBackendBytes() / 2);
       assertThat(f.store.sizeInUseBytes()).isLessThanOrEqualTo(f.store.sizeBytes());

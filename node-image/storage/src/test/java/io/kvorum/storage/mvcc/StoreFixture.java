@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /** A store over a RocksDB backend in a test directory, reopenable like a restarted member. */
 final class StoreFixture implements AutoCloseable {
   private final Path dir;
-  private final StoreOptions options;
+  private StoreOptions options;
   Backend backend;
   MvccStore store;
   private long nextIndex;
@@ -38,8 +38,41 @@ final class StoreFixture implements AutoCloseable {
     }
   }
 
+  /** Waits until background compaction has deleted everything compacted so far. */
+  void awaitCompaction() {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!store.compactionFinished()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("background compaction did not finish within 30 s");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** Records in the backend's key bucket. */
+  int backendRecords() {
+    int[] n = {0};
+    backend.scan(io.kvorum.storage.backend.Bucket.KEY, null, null, (k, v) -> {
+      n[0]++;
+      return true;
+    });
+    return n[0];
+  }
+
   void restart() {
     close();
+    open();
+  }
+
+  /** Restarts with other options, like a member restarted with other flags. */
+  void restart(StoreOptions newOptions) {
+    close();
+    options = newOptions;
     open();
   }
 
