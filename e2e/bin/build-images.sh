@@ -12,7 +12,8 @@
 #   java      kvorum/java:<release>   a jlink'ed runtime of the machine's JDK on kvorum/debian
 #   node      kvorum/node:<version>   node-image/Dockerfile, BASE_IMAGE-style ARGs -> kvorum/java
 #   operator  kvorum/operator:<ver>   operator/src/main/docker/Dockerfile.jvm, likewise
-#             (<version>: KVORUM_VERSION, default the root pom's <revision>)
+#             (<version>: KVORUM_VERSION, default the root pom's <revision>;
+#             KVORUM_NODE_JAR=<kvorum.jar> builds the node image from that jar alone)
 #
 # An image is rebuilt only when its inputs changed (their hash is the image's label
 # kvorum.e2e.inputs) or with --rebuild. It needs the dockerd and containerd that
@@ -183,17 +184,30 @@ build_app() {
   log "$name: built $ref in $((SECONDS - start))s"
 }
 
+# The node image's context. With KVORUM_NODE_JAR (a kvorum.jar built elsewhere, e.g. another
+# version kept aside by demo.sh) a folder holding just that jar where the Dockerfile expects it
+# (server/target/kvorum.jar); otherwise node-image/ itself.
+node_context() {
+  if [[ -z "${KVORUM_NODE_JAR:-}" ]]; then echo "$REPO_DIR/node-image"; return 0; fi
+  [[ -s "$KVORUM_NODE_JAR" ]] || die "KVORUM_NODE_JAR=$KVORUM_NODE_JAR is not a file"
+  local ctx="$IMAGES_DIR/node-context"
+  rm -rf "$ctx"; mkdir -p "$ctx/server/target"
+  cp "$KVORUM_NODE_JAR" "$ctx/server/target/kvorum.jar"
+  echo "$ctx"
+}
+
 load() {
   local ref want
   ref=$(ref_of "$1")
   want=$(docker image inspect -f '{{.Id}}' "$ref")
-  if [[ "$(cat "$IMAGES_DIR/$1.loaded" 2>/dev/null)" == "$want" ]] \
+  local stamp="$IMAGES_DIR/${ref//[:\/]/_}.loaded"
+  if [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]] \
       && [[ -n "$(ctr -n k8s.io images ls -q "name==docker.io/$ref" 2>/dev/null)" ]]; then
     log "$1: already in containerd (k8s.io)"
     return 0
   fi
   docker save "$ref" | ctr -n k8s.io images import - >/dev/null
-  echo "$want" > "$IMAGES_DIR/$1.loaded"
+  echo "$want" > "$stamp"
   log "$1: loaded $ref into containerd (k8s.io)"
 }
 
@@ -205,7 +219,7 @@ main() {
       coredns) build_coredns ;;
       debian) build_debian ;;
       java) build_java ;;
-      node) build_app node "$REPO_DIR/node-image/Dockerfile" "$REPO_DIR/node-image" ;;
+      node) build_app node "$REPO_DIR/node-image/Dockerfile" "$(node_context)" ;;
       operator) build_app operator "$REPO_DIR/operator/src/main/docker/Dockerfile.jvm" "$REPO_DIR/operator" ;;
     esac
     if [[ "$LOAD" == 1 ]]; then load "$img"; fi
