@@ -26,8 +26,11 @@ public final class EtcdException extends RuntimeException {
     LEASE_NOT_FOUND("etcdserver: requested lease not found", "NOT_FOUND"),
     LEASE_EXISTS("etcdserver: lease already exists", "FAILED_PRECONDITION"),
     LEASE_TTL_TOO_LARGE("etcdserver: too large lease TTL", "OUT_OF_RANGE"),
-    /** Keep-alive or time-to-live on a member that is not the leader: forward to the leader. */
-    NOT_PRIMARY("etcdserver: not primary lessor, forward the request to the leader", "UNAVAILABLE");
+    /**
+     * Keep-alive or time-to-live on a member that is not the leader: forward it to the leader
+     * (what a client sees if that fails too is etcd's "not leader").
+     */
+    NOT_PRIMARY("etcdserver: not leader", "UNAVAILABLE");
 
     private final String message;
     private final String grpcCode;
