@@ -3,30 +3,20 @@ package io.kvorum.operator.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kvorum.operator.testing.KubeApiServerSupport;
 import io.kvorum.operator.testing.RepoPaths;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,52 +30,14 @@ import org.junit.jupiter.api.Test;
 class KubeApiServerIT {
 
   static final String NS = "kvorum-it";
-  static KubeAPIServer server;
   static KubernetesClient client;
-  static Path kubeconfig;
-  static Path kubectl;
+  static KubeApiServerSupport.Env env;
 
   @BeforeAll
-  static void start() throws IOException {
-    Path dir = Path.of(System.getProperty("kube-api-test.dir",
-        Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR")).orElse(System.getProperty("user.home") + "/.cache/kvorum-e2e/kube-api-test")));
-    Optional<Path> binaries = binaries(dir);
-    Assumptions.assumeTrue(binaries.isPresent(), "no kube-apiserver, etcd and kubectl under " + dir.resolve("k8s")
-        + "/<version>-linux-amd64/: build them with the e2e tooling (e2e/cluster.sh) or point KUBE_API_TEST_DIR at them");
-    kubectl = binaries.get().resolve("kubectl");
-    server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-        .withTestDir(dir.toString())
-        .withOfflineMode(true)
-        .withUpdateKubeConfig(false)
-        .build());
-    server.start();
-    kubeconfig = Files.createTempFile("kvorum-kubeconfig", ".yaml");
-    Files.writeString(kubeconfig, server.getKubeConfigYaml());
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+  static void start() {
+    env = KubeApiServerSupport.require();
+    client = env.client();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-
-    CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
-        .load(RepoPaths.checkedInCrd().toFile()).item();
-    client.resource(crd).create();
-    client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-        .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
-            .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")), 60, TimeUnit.SECONDS);
-  }
-
-  @AfterAll
-  static void stop() throws IOException {
-    if (client != null) client.close();
-    if (server != null) server.stop();
-    if (kubeconfig != null) Files.deleteIfExists(kubeconfig);
-  }
-
-  static Optional<Path> binaries(Path dir) throws IOException {
-    Path k8s = dir.resolve("k8s");
-    if (!Files.isDirectory(k8s)) return Optional.empty();
-    try (Stream<Path> versions = Files.list(k8s)) {
-      return versions.filter(v -> Stream.of("etcd", "kube-apiserver", "kubectl").allMatch(b -> Files.isExecutable(v.resolve(b))))
-          .findFirst();
-    }
   }
 
   static GenericKubernetesResource cluster(String name, String replicas, String version, String size) {
@@ -146,7 +98,7 @@ class KubeApiServerIT {
         .patch(PatchContext.of(PatchType.JSON_MERGE), """
             {"status": {"version": "1.0.0", "targetVersion": "1.1.0", "ready": "3/3", "phase": "Upgrading", "leader": "good-2"}}
             """);
-    List<String> lines = run(kubectl.toString(), "--kubeconfig", kubeconfig.toString(), "get", "kvc", "-n", NS, "good");
+    List<String> lines = env.kubectl("get", "kvc", "-n", NS, "good");
     assertThat(lines.getFirst().split("\\s+")).containsExactly("NAME", "VERSION", "TARGET", "READY", "PHASE", "LEADER", "AGE");
     assertThat(lines.get(1).split("\\s+")).startsWith("good", "1.0.0", "1.1.0", "3/3", "Upgrading", "good-2");
   }
@@ -159,8 +111,7 @@ class KubeApiServerIT {
     Path file = Files.createTempFile("kvorum-chart", ".yaml");
     try {
       Files.writeString(file, rendered);
-      List<String> out = run(kubectl.toString(), "--kubeconfig", kubeconfig.toString(), "apply", "--dry-run=server",
-          "-n", "kvorum-system", "-f", file.toString());
+      List<String> out = env.kubectl("apply", "--dry-run=server", "-n", "kvorum-system", "-f", file.toString());
       assertThat(out).anySatisfy(l -> assertThat(l).contains("deployment.apps/kvorum-operator created (server dry run)"));
       assertThat(out).anySatisfy(l -> assertThat(l).contains("clusterrole.rbac.authorization.k8s.io/kvorum-operator created (server dry run)"));
     } finally {
@@ -170,12 +121,6 @@ class KubeApiServerIT {
     assertThat(objects).extracting(HasMetadata::getKind).contains("Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding");
   }
 
-  static List<String> run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kubectl finished").isTrue();
-    assertThat(p.exitValue()).as(String.join(" ", command) + "\n" + out).isZero();
-    return out.lines().toList();
-  }
+
 
 }

@@ -1,0 +1,98 @@
+package io.kvorum.operator.testing;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * One real kube-apiserver (fabric8 kube-api-test, offline) per test JVM, shared by the IT
+ * classes, with the checked-in CRD applied and established. The binaries come from the e2e
+ * tooling: {@code $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}}
+ * (default {@code ~/.cache/kvorum-e2e/kube-api-test}); without them the caller is skipped with
+ * an assumption that says how to get them.
+ */
+public final class KubeApiServerSupport {
+
+  public record Env(KubernetesClient client, Path kubeconfig, Path kubectl) {
+
+    /** Runs kubectl against this API server; fails with its output when it exits non-zero. */
+    public List<String> kubectl(String... args) throws IOException, InterruptedException {
+      List<String> command = new java.util.ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
+      command.addAll(List.of(args));
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new AssertionError(String.join(" ", command) + " failed:\n" + out);
+      }
+      return out.lines().toList();
+    }
+  }
+
+  private static Env env;
+
+  private KubeApiServerSupport() {
+  }
+
+  public static synchronized Env require() {
+    if (env != null) {
+      return env;
+    }
+    Path dir = Path.of(Optional.ofNullable(System.getProperty("kube-api-test.dir"))
+        .or(() -> Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR")))
+        .orElse(System.getProperty("user.home") + "/.cache/kvorum-e2e/kube-api-test"));
+    Optional<Path> binaries = binaries(dir);
+    Assumptions.assumeTrue(binaries.isPresent(), "no kube-apiserver, etcd and kubectl under " + dir.resolve("k8s")
+        + "/<version>-linux-amd64/: build them with the e2e tooling (e2e/cluster.sh) or point KUBE_API_TEST_DIR at them");
+    KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+        .withTestDir(dir.toString())
+        .withOfflineMode(true)
+        .withUpdateKubeConfig(false)
+        .build());
+    server.start();
+    try {
+      Path kubeconfig = Files.createTempFile("kvorum-kubeconfig", ".yaml");
+      Files.writeString(kubeconfig, server.getKubeConfigYaml());
+      KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        client.close();
+        server.stop();
+        kubeconfig.toFile().delete();
+      }));
+      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+          .load(RepoPaths.checkedInCrd().toFile()).item();
+      client.resource(crd).create();
+      client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+          .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+              .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")), 60, TimeUnit.SECONDS);
+      env = new Env(client, kubeconfig, binaries.get().resolve("kubectl"));
+      return env;
+    } catch (IOException e) {
+      server.stop();
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Optional<Path> binaries(Path dir) {
+    Path k8s = dir.resolve("k8s");
+    if (!Files.isDirectory(k8s)) return Optional.empty();
+    try (Stream<Path> versions = Files.list(k8s)) {
+      return versions.filter(v -> Stream.of("etcd", "kube-apiserver", "kubectl").allMatch(b -> Files.isExecutable(v.resolve(b))))
+          .sorted().reduce((a, b) -> b);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}
