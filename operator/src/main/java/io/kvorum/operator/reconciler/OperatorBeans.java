@@ -1,7 +1,7 @@
 package io.kvorum.operator.reconciler;
 
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.kvorum.operator.member.JetcdMemberClient;
+import io.kvorum.operator.member.GrpcMemberClient;
 import io.kvorum.operator.member.MemberClient;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -21,7 +21,7 @@ public class OperatorBeans {
   MemberClient memberClient(
       @ConfigProperty(name = "kvorum.operator.member-call-timeout", defaultValue = "3s") Duration callTimeout,
       @ConfigProperty(name = "kvorum.operator.snapshot-timeout", defaultValue = "10m") Duration snapshotTimeout) {
-    return new JetcdMemberClient(callTimeout, snapshotTimeout);
+    return new GrpcMemberClient(callTimeout, snapshotTimeout);
   }
 
   void close(@Disposes MemberClient client) {
