@@ -73,6 +73,7 @@ import io.kvorum.server.membership.pb.ClusterState;
 import io.kvorum.server.membership.pb.ClusterVersionSet;
 import io.kvorum.server.membership.pb.ConfChangeContext;
 import io.kvorum.server.membership.pb.InternalRequest;
+import io.kvorum.server.membership.pb.LeaseRevokeBatch;
 import io.kvorum.server.membership.pb.Member;
 import io.kvorum.server.membership.pb.MembersResponse;
 import io.kvorum.server.membership.pb.RequestType;
@@ -83,6 +84,7 @@ import io.kvorum.server.peer.PeerTransport;
 import io.kvorum.server.peer.TransportListener;
 import io.kvorum.server.peer.pb.Handshake;
 import io.kvorum.server.peer.pb.VersionResponse;
+import io.kvorum.server.version.Capability;
 import io.kvorum.server.version.ClusterVersionDecider;
 import io.kvorum.server.version.DataDirVersion;
 import io.kvorum.server.version.JoinPolicy;
@@ -526,7 +528,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
 
   private static boolean touchesKeySpace(RequestType type) {
     return switch (type) {
-      case PUT, DELETE_RANGE, TXN, COMPACTION, LEASE_GRANT, LEASE_REVOKE, ALARM -> true;
+      case PUT, DELETE_RANGE, TXN, COMPACTION, LEASE_GRANT, LEASE_REVOKE, LEASE_REVOKE_BATCH, ALARM -> true;
       default -> false;
     };
   }
@@ -593,6 +595,21 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           revokesInFlight.remove(r.getID());
           yield batch.leaseRevoke(r);
         }
+        case LEASE_REVOKE_BATCH -> {
+          List<Long> ids = parse(p, LeaseRevokeBatch.parser()).getIdsList();
+          int revoked = 0;
+          for (long id : ids) {
+            revokesInFlight.remove(id);
+            try {
+              batch.leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build());
+              revoked++;
+            } catch (io.kvorum.storage.EtcdException e) {
+              // Revoked by a client meanwhile: nothing left to do for this one.
+            }
+          }
+          LOG.info("revoked expired leases in one entry", "leases", ids.size(), "revoked", revoked);
+          yield null;
+        }
         case ALARM -> {
           AlarmRequest a = parse(p, AlarmRequest.parser());
           if (a.getAlarm() == AlarmType.NOSPACE || a.getAlarm() == AlarmType.NONE) {
@@ -653,6 +670,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           }
           metrics.setClusterVersion(majorMinor(to));
           DataDirVersion.write(dataDir.memberDir(), to);
+          LOG.info("enabled capabilities for version", "cluster-version", majorMinor(to), "capabilities", Capability.enabledNames(to));
         }
       }
       default -> {}
@@ -966,11 +984,23 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     }
     long now = System.nanoTime();
     revokesInFlight.values().removeIf(t -> now - t > requestTimeout.toNanos());
+    List<Long> expired = new ArrayList<>();
     for (long id : store.lessor().expiredLeases(500)) {
       if (revokesInFlight.putIfAbsent(id, now) == null) {
-        this.<Object>propose(RequestType.LEASE_REVOKE, LeaseRevokeRequest.newBuilder().setID(id).build())
-            .whenComplete((r, t) -> revokesInFlight.remove(id));
+        expired.add(id);
       }
+    }
+    if (expired.isEmpty()) {
+      return;
+    }
+    if (Capability.BATCHED_LEASE_REVOKE.enabledAt(cluster.clusterVersion())) {
+      this.<Object>propose(RequestType.LEASE_REVOKE_BATCH, LeaseRevokeBatch.newBuilder().addAllIds(expired).build())
+          .whenComplete((r, t) -> expired.forEach(revokesInFlight::remove));
+      return;
+    }
+    for (long id : expired) {
+      this.<Object>propose(RequestType.LEASE_REVOKE, LeaseRevokeRequest.newBuilder().setID(id).build())
+          .whenComplete((r, t) -> revokesInFlight.remove(id));
     }
   }
 

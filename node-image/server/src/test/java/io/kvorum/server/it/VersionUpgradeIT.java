@@ -70,6 +70,41 @@ class VersionUpgradeIT {
         .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v")).build());
   }
 
+  /** Grants {@code n} short leases with a key each and waits until the leader revoked them all. */
+  private void expireLeases(String prefix, int n) {
+    Member any = cluster.waitForLeader(TIMEOUT);
+    for (int i = 0; i < n; i++) {
+      long id =
+          io.etcd.jetcd.api.LeaseGrpc.newBlockingStub(cluster.channel(any))
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .leaseGrant(io.etcd.jetcd.api.LeaseGrantRequest.newBuilder().setTTL(3).build())
+              .getID();
+      KVGrpc.newBlockingStub(cluster.channel(any))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(prefix + i)).setValue(ByteString.copyFromUtf8("v")).setLease(id).build());
+    }
+    waitUntil(
+        () ->
+            KVGrpc.newBlockingStub(cluster.channel(any))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(prefix)).setRangeEnd(ByteString.copyFromUtf8(prefix + "~")).build())
+                    .getCount()
+                == 0,
+        "the leases with keys " + prefix + "* to expire");
+  }
+
+  private boolean anyLogHasBatchedRevoke() {
+    return cluster.members().stream()
+        .anyMatch(
+            m -> {
+              try {
+                return Files.readString(m.log()).contains("\"msg\":\"revoked expired leases in one entry\"");
+              } catch (java.io.IOException e) {
+                return false;
+              }
+            });
+  }
+
   private static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (!condition.getAsBoolean()) {
@@ -139,12 +174,17 @@ class VersionUpgradeIT {
       Member now = cluster.waitForLeader(TIMEOUT);
       put(now, "after-" + m.name);
       if (i < order.size() - 1) {
-        // Mixed: still the old protocol.
+        // Mixed: still the old protocol, and the capability of the new version stays off.
         assertThat(clusterVersion(m)).isEqualTo(mm(base));
+        if (i == 0) {
+          expireLeases("mixed-", 3);
+          assertThat(anyLogHasBatchedRevoke()).as("batched lease revoke used while mixed").isFalse();
+        }
       }
     }
     for (Member m : cluster.members()) {
       waitUntil(() -> clusterVersion(m).equals(mm(next)), m + " at cluster version " + mm(next));
+      assertThat(Files.readString(m.log())).contains("\"msg\":\"enabled capabilities for version\"", "BATCHED_LEASE_REVOKE");
       assertThat(Files.readString(m.log()))
           .contains("\"msg\":\"updated cluster version\"")
           .contains("\"from\":\"" + base.major() + "." + base.minor() + "\",\"to\":\"" + next.major() + "." + next.minor() + "\"");
@@ -170,6 +210,10 @@ class VersionUpgradeIT {
                 .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("after-")).setRangeEnd(ByteString.copyFromUtf8("after.")).build())
                 .getCount())
         .isEqualTo(3);
+
+    // The capability the new version brought works now.
+    expireLeases("upgraded-", 3);
+    assertThat(anyLogHasBatchedRevoke()).as("batched lease revoke after the cluster version moved").isTrue();
 
     // No way back: the old binary refuses the upgraded data dir.
     Member m1 = cluster.member(1);
