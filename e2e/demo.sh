@@ -53,9 +53,10 @@ run_with_progress() {
   log "   $label: done in $((SECONDS - start))s"
 }
 
-# sources_hash <dir>: what a build of that tree depends on (poms and sources of the modules)
+# sources_hash <tree> <folder...>: what a build of those folders depends on (poms, sources)
 sources_hash() {
-  (cd "$1" && find pom.xml node-image operator crds -path '*/target' -prune -o \
+  local tree=$1; shift
+  (cd "$tree" && find pom.xml "$@" -path '*/target' -prune -o \
       \( -name pom.xml -o -path '*/src/*' -o -name Dockerfile \) -type f -print 2>/dev/null \
     | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 }
@@ -63,7 +64,7 @@ sources_hash() {
 # node_jar <version> <tree>: kvorum.jar of that version, cached as $JARS_DIR/kvorum-<version>.jar
 node_jar() {
   local version=$1 tree=$2 jar="$JARS_DIR/kvorum-$1.jar" hash
-  hash="$(sources_hash "$tree")"
+  hash="$(sources_hash "$tree" node-image)"
   if [[ -s "$jar" && "$(cat "$jar.inputs" 2>/dev/null)" == "$hash" ]]; then
     log "   node jar $version: current ($jar)"; return 0
   fi
@@ -80,13 +81,13 @@ node_jar() {
 tree_for_b() {
   local copy="$KVORUM_CACHE/src-b"
   rm -rf "$copy"; mkdir -p "$copy"
-  tar -C "$REPO_DIR" --exclude=./.git --exclude=target --exclude=./e2e -cf - . | tar -C "$copy" -xf -
+  tar -C "$REPO_DIR" --exclude=./.git --exclude=target -cf - . | tar -C "$copy" -xf -
   echo "$copy"
 }
 
 operator_build() {
   local hash stamp="$JARS_DIR/operator.inputs"
-  hash="$(sources_hash "$REPO_DIR")"
+  hash="$(sources_hash "$REPO_DIR" operator crds)"
   if [[ -d "$REPO_DIR/operator/target/quarkus-app" && "$(cat "$stamp" 2>/dev/null)" == "$hash" ]]; then
     log "   operator: current"; return 0
   fi
@@ -160,7 +161,9 @@ main() {
   if [[ "$UPGRADE" == 1 ]]; then
     step "upgrade: spec.version $VERSION_A -> $VERSION_B; kubectl get kvcluster -w (up to ${UPGRADE_TIMEOUT}s)"
     kc patch kvcluster "$CLUSTER" --type merge -p "{\"spec\":{\"version\":\"$VERSION_B\"}}"
-    kc get kvcluster "$CLUSTER" -w &
+    # kubectl itself in the background (not through kc, a function: its subshell's kill would
+    # leave the watch running)
+    kubectl -n "$NAMESPACE" get kvcluster "$CLUSTER" -w &
     local watch=$!
     local start=$SECONDS ok=1
     until at_version "$VERSION_B"; do
