@@ -37,6 +37,8 @@ public final class MemberPod {
 
   public static final String DEFAULT_IMAGE = "kvorum/node";
   static final String DATA_DIR = "/var/lib/kvorum";
+  /** The user of the node image (node-image/Dockerfile, KVORUM_UID). */
+  static final long NODE_UID = 10001L;
 
   private MemberPod() {
   }
@@ -96,8 +98,12 @@ public final class MemberPod {
           .withRestartPolicy("Always")
           // The node moves leadership away on SIGTERM before it stops; give it the time.
           .withTerminationGracePeriodSeconds(30L)
+          // The node image runs as kvorum (10001); fsGroup makes the volume writable for it.
           .withNewSecurityContext()
-            .withFsGroup(65532L)
+            .withRunAsNonRoot(true)
+            .withRunAsUser(NODE_UID)
+            .withRunAsGroup(NODE_UID)
+            .withFsGroup(NODE_UID)
             .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
           .endSecurityContext()
           .withContainers(new ContainerBuilder()

@@ -141,6 +141,10 @@ class KVClusterReconcilerTest {
         "--initial-cluster=demo-0=http://demo-0.demo-peer.kv.svc:2380,demo-1=http://demo-1.demo-peer.kv.svc:2380,"
             + "demo-2=http://demo-2.demo-peer.kv.svc:2380");
     assertThat(pod.getSpec().getHostname()).isEqualTo("demo-1");
+    assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(10001L);
+    assertThat(pod.getSpec().getContainers().getFirst().getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(pod.getSpec().getContainers().getFirst().getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(2L);
     assertThat(pod.getSpec().getSubdomain()).isEqualTo("demo-peer");
     assertThat(pod.getSpec().getContainers().getFirst().getImage()).isEqualTo("kvorum/node:1.0.0");
     assertThat(pod.getSpec().getContainers().getFirst().getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
