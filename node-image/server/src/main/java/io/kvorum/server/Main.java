@@ -8,6 +8,7 @@ import io.kvorum.server.http.ClientPort;
 import io.kvorum.server.http.ClientPortOptions;
 import io.kvorum.server.log.Log;
 import io.kvorum.server.snapshot.SnapshotCommand;
+import io.kvorum.server.version.DowngradeCommand;
 import io.kvorum.server.version.ServerVersion;
 import java.io.IOException;
 import java.net.URI;
@@ -34,6 +35,9 @@ public final class Main {
       System.out.println("Peer Protocol Version: " + ServerVersion.PEER_PROTOCOL);
       System.out.println("Java Version: " + Runtime.version());
       System.exit(0);
+    }
+    if (args.length > 0 && args[0].equals("downgrade")) {
+      System.exit(DowngradeCommand.run(Arrays.copyOfRange(args, 1, args.length)));
     }
     if (args.length > 0 && args[0].equals("snapshot")) {
       System.exit(SnapshotCommand.run(Arrays.copyOfRange(args, 1, args.length)));

@@ -72,6 +72,7 @@ import io.kvorum.server.membership.MemberIds;
 import io.kvorum.server.membership.pb.ClusterState;
 import io.kvorum.server.membership.pb.ClusterVersionSet;
 import io.kvorum.server.membership.pb.ConfChangeContext;
+import io.kvorum.server.membership.pb.DowngradeSet;
 import io.kvorum.server.membership.pb.InternalRequest;
 import io.kvorum.server.membership.pb.LeaseRevokeBatch;
 import io.kvorum.server.membership.pb.Member;
@@ -673,6 +674,16 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           LOG.info("enabled capabilities for version", "cluster-version", majorMinor(to), "capabilities", Capability.enabledNames(to));
         }
       }
+      case DOWNGRADE -> {
+        String target = parse(req.getPayload(), DowngradeSet.parser()).getTarget();
+        String previous = cluster.downgradeTarget();
+        cluster.setDowngradeTarget(target);
+        if (!target.isEmpty()) {
+          LOG.info("downgrade enabled", "cluster-id", hex(cluster.clusterId()), "target-version", majorMinor(target));
+        } else if (!previous.isEmpty()) {
+          LOG.info("downgrade finished or canceled", "cluster-id", hex(cluster.clusterId()), "target-version", majorMinor(previous), "cluster-version", cluster.clusterVersion());
+        }
+      }
       default -> {}
     }
     return null;
@@ -1012,7 +1023,9 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       return;
     }
     List<Member> members = cluster.members();
-    if (isLeader()) {
+    if (isLeader() && !cluster.downgradeTarget().isEmpty()) {
+      driveDowngrade(members);
+    } else if (isLeader()) {
       Optional<Version> decided = ClusterVersionDecider.decide(members);
       String current = cluster.clusterVersion();
       if (decided.isPresent()
@@ -1033,6 +1046,74 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           LOG.warn("member has a higher version", "remote-member-id", hex(m.getId()), "remote-member-version", m.getServerVersion());
           LOG.warn("the local server version is not up-to-date", "local-member-version", serverVersion.toString());
         }
+      }
+    }
+  }
+
+  /**
+   * The leader's part of a downgrade: lower the cluster version to the target first (members of
+   * the target version may then join), and end the downgrade once every voter runs the target.
+   */
+  private void driveDowngrade(List<Member> members) {
+    String target = cluster.downgradeTarget();
+    String current = cluster.clusterVersion();
+    if (!current.isEmpty() && Version.parse(target).lessThan(Version.parse(current))) {
+      LOG.info("lowering cluster version for downgrade", "from", majorMinor(current), "to", majorMinor(target));
+      propose(RequestType.CLUSTER_VERSION, ClusterVersionSet.newBuilder().setVersion(target).build());
+      return;
+    }
+    boolean allAtTarget =
+        members.stream()
+            .filter(m -> !m.getIsLearner())
+            .allMatch(m -> !m.getServerVersion().isEmpty() && Version.parse(m.getServerVersion()).majorMinor().equals(Version.parse(target)));
+    if (allAtTarget && peersRunWhatTheyPublished(members)) {
+      LOG.info("the cluster has been downgraded", "cluster-version", majorMinor(target));
+      propose(RequestType.DOWNGRADE, DowngradeSet.getDefaultInstance());
+    }
+  }
+
+  /**
+   * {@code kvorum downgrade validate|enable|cancel <version>} (etcd's Maintenance.Downgrade):
+   * the target must be the cluster version minus one minor, and no downgrade may be running.
+   */
+  @Override
+  public CompletableFuture<io.kvorum.server.peer.pb.DowngradeResponse> downgrade(io.kvorum.server.peer.pb.DowngradeRequest request) {
+    String current = cluster.clusterVersion();
+    java.util.function.Function<String, io.kvorum.server.peer.pb.DowngradeResponse> answer =
+        msg -> io.kvorum.server.peer.pb.DowngradeResponse.newBuilder().setClusterVersion(cluster.clusterVersion()).setMessage(msg).build();
+    switch (request.getAction()) {
+      case "cancel" -> {
+        if (cluster.downgradeTarget().isEmpty()) {
+          return CompletableFuture.failedFuture(new IllegalStateException("no downgrade is in progress"));
+        }
+        return this.<Object>propose(RequestType.DOWNGRADE, DowngradeSet.getDefaultInstance()).thenApply(r -> answer.apply("downgrade canceled"));
+      }
+      case "validate", "enable" -> {
+        Version target;
+        try {
+          target = Version.parse(request.getVersion()).majorMinor();
+        } catch (IllegalArgumentException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+        if (current.isEmpty()) {
+          return CompletableFuture.failedFuture(new IllegalStateException("the cluster version is not decided yet"));
+        }
+        Version cv = Version.parse(current);
+        if (target.major() != cv.major() || target.minor() != cv.minor() - 1) {
+          return CompletableFuture.failedFuture(
+              new IllegalStateException("invalid downgrade target version " + majorMinor(target.toString()) + ": the cluster version is " + majorMinor(current) + ", a downgrade goes to exactly one minor version below it"));
+        }
+        if (!cluster.downgradeTarget().isEmpty()) {
+          return CompletableFuture.failedFuture(new IllegalStateException("a downgrade to " + majorMinor(cluster.downgradeTarget()) + " is already in progress; cancel it first"));
+        }
+        if (request.getAction().equals("validate")) {
+          return CompletableFuture.completedFuture(answer.apply("downgrade to " + majorMinor(target.toString()) + " is valid"));
+        }
+        return this.<Object>propose(RequestType.DOWNGRADE, DowngradeSet.newBuilder().setTarget(target.toString()).build())
+            .thenApply(r -> answer.apply("downgrade to " + majorMinor(target.toString()) + " enabled; replace the members one at a time with the older binary"));
+      }
+      default -> {
+        return CompletableFuture.failedFuture(new IllegalArgumentException("unknown downgrade action '" + request.getAction() + "': use validate, enable or cancel"));
       }
     }
   }

@@ -26,6 +26,7 @@ public final class ClusterMembers {
   private final Map<Long, Member> members = new LinkedHashMap<>();
   private final Set<Long> removed = new HashSet<>();
   private String clusterVersion = "";
+  private String downgradeTarget = "";
 
   private ClusterMembers(long clusterId) {
     this.clusterId = clusterId;
@@ -69,6 +70,7 @@ public final class ClusterMembers {
     removed.clear();
     removed.addAll(state.getRemovedList());
     clusterVersion = state.getClusterVersion();
+    downgradeTarget = state.getDowngradeTarget();
   }
 
   public synchronized ClusterState toProto() {
@@ -77,6 +79,7 @@ public final class ClusterMembers {
         .addAllMembers(members.values())
         .addAllRemoved(removed)
         .setClusterVersion(clusterVersion)
+        .setDowngradeTarget(downgradeTarget)
         .build();
   }
 
@@ -158,6 +161,15 @@ public final class ClusterMembers {
     if (m != null) {
       members.put(id, m.toBuilder().clearPeerUrls().addAllPeerUrls(peerUrls).build());
     }
+  }
+
+  /** The downgrade in progress ({@code 1.0.0}), or empty. */
+  public synchronized String downgradeTarget() {
+    return downgradeTarget;
+  }
+
+  public synchronized void setDowngradeTarget(String target) {
+    downgradeTarget = target;
   }
 
   public synchronized void setClusterVersion(String version) {

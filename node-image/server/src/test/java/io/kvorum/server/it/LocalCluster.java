@@ -65,9 +65,14 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public static LocalCluster startWith(int n, Path dir, Map<String, String> env, List<String> extraFlags) {
+    return startWith(n, dir, defaultJar(), env, extraFlags);
+  }
+
+  /** Starts {@code n} members running {@code jar} (e.g. a build of another version). */
+  public static LocalCluster startWith(int n, Path dir, Path jar, Map<String, String> env, List<String> extraFlags) {
     LocalCluster c = new LocalCluster(dir, extraFlags, env, "kvorum-it-" + System.nanoTime());
     for (int i = 1; i <= n; i++) {
-      c.members.add(new Member("m" + i, freePort(), freePort(), dir.resolve("m" + i), c.defaultJar()));
+      c.members.add(new Member("m" + i, freePort(), freePort(), dir.resolve("m" + i), jar));
     }
     for (Member m : c.members) {
       c.launch(m, "new", c.initialCluster());

@@ -253,6 +253,77 @@ class VersionUpgradeIT {
   }
 
   @Test
+  void downgradeLowersTheClusterVersionLetsTheOldBinaryBackAndEndsItself() throws Exception {
+    Version base = ServerVersion.current();
+    Version next = new Version(base.major(), base.minor() + 1, 0, "");
+    Path nextJar = jarOfVersion(next.toString());
+
+    cluster = LocalCluster.startWith(3, dir, nextJar, java.util.Map.of(), java.util.List.of());
+    cluster.waitForLeader(TIMEOUT);
+    for (Member m : cluster.members()) {
+      waitUntil(() -> clusterVersion(m).equals(mm(next)), m + " at cluster version " + mm(next));
+    }
+    String endpoint = cluster.member(1).peerUrl();
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"validate", next.toString(), "--endpoints", endpoint})).isEqualTo(1);
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"validate", base.toString(), "--endpoints", endpoint})).isZero();
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"enable", base.toString(), "--endpoints", endpoint})).isZero();
+    for (Member m : cluster.members()) {
+      waitUntil(() -> clusterVersion(m).equals(mm(base)), m + " lowered to cluster version " + mm(base));
+    }
+    for (Member m : cluster.members()) {
+      assertThat(cluster.stop(m, Duration.ofSeconds(30))).isZero();
+      m.jar(LocalCluster.defaultJar());
+      cluster.restart(m);
+      put(cluster.waitForLeader(TIMEOUT), "downgraded-" + m.name);
+      assertThat(m.running()).as(m + " runs the older binary").isTrue();
+    }
+    waitUntil(
+        () -> cluster.members().stream().allMatch(m -> {
+          try {
+            return Files.readString(m.log()).contains("\"msg\":\"downgrade finished or canceled\"");
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        }),
+        "the downgrade to end itself on every member");
+    for (Member m : cluster.members()) {
+      assertThat(clusterVersion(m)).isEqualTo(mm(base));
+    }
+  }
+
+  @Test
+  void downgradeCanBeCanceledHalfway() throws Exception {
+    Version base = ServerVersion.current();
+    Version next = new Version(base.major(), base.minor() + 1, 0, "");
+    cluster = LocalCluster.startWith(3, dir, jarOfVersion(next.toString()), java.util.Map.of(), java.util.List.of());
+    cluster.waitForLeader(TIMEOUT);
+    Member m1 = cluster.member(1);
+    waitUntil(() -> clusterVersion(m1).equals(mm(next)), "cluster version " + mm(next));
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"cancel", "--endpoints", m1.peerUrl()})).as("nothing to cancel").isEqualTo(1);
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"enable", base.toString(), "--endpoints", m1.peerUrl()})).isZero();
+    waitUntil(() -> clusterVersion(m1).equals(mm(base)), "cluster version lowered to " + mm(base));
+    assertThat(cluster.stop(m1, Duration.ofSeconds(30))).isZero();
+    m1.jar(LocalCluster.defaultJar());
+    cluster.restart(m1);
+    cluster.waitForLeader(TIMEOUT);
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"cancel", "--endpoints", cluster.member(2).peerUrl()})).isZero();
+    Member m2 = cluster.member(2);
+    waitUntil(
+        () -> {
+          try {
+            return Files.readString(m2.log()).contains("\"msg\":\"downgrade finished or canceled\"");
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        },
+        "the cancel to apply");
+    // A member still runs the older build, so the cluster stays at the lower version.
+    LocalCluster.sleep(3000);
+    assertThat(clusterVersion(m2)).isEqualTo(mm(base));
+    put(cluster.waitForLeader(TIMEOUT), "after-cancel");
+  }
+
+  @Test
   void aBuildTwoMinorsAheadRefusesToJoin() throws Exception {
     Version base = ServerVersion.current();
     Path tooNew = jarOfVersion(new Version(base.major(), base.minor() + 2, 0, "").toString());
