@@ -315,7 +315,7 @@ public abstract class EtcdctlClusterContract {
     String peer = cluster.unusedPeerUrl();
 
     Etcdctl.Result add = memberAddRetryingWhileUnhealthy("learner1", peer);
-    Matcher added = Pattern.compile("Member ([0-9a-f]+) added to cluster ([0-9a-f]+)\n").matcher(add.out());
+    Matcher added = Pattern.compile("Member +([0-9a-f]+) added to cluster +([0-9a-f]+)\n").matcher(add.out());
     assertThat(added.find()).as(add.out()).isTrue();
     String id = added.group(1);
     assertThat(add.out()).contains("ETCD_INITIAL_CLUSTER_STATE=\"existing\"");
