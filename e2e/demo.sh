@@ -143,9 +143,12 @@ main() {
 
   step "helm install kvorum-operator (image kvorum/operator:$VERSION_A, pullPolicy Never)"
   kubectl apply --server-side --force-conflicts -f "$REPO_DIR/helm/kvorum-operator/crds/" >/dev/null
+  # The image's id as a pod annotation: a rebuilt image under the same tag rolls the operator.
+  local image_id; image_id=$(DOCKER_HOST="unix://$RUN_DIR/docker.sock" docker image inspect -f '{{.Id}}' "kvorum/operator:$VERSION_A")
   helm upgrade --install kvorum-operator "$REPO_DIR/helm/kvorum-operator" -n "$OPERATOR_NS" \
     --create-namespace --set image.repository=kvorum/operator --set "image.tag=$VERSION_A" \
-    --set image.pullPolicy=Never --wait --timeout 5m
+    --set image.pullPolicy=Never --set-string "podAnnotations.kvorum-e2e/image-id=$image_id" \
+    --wait --timeout 5m
   kubectl -n "$OPERATOR_NS" rollout status deploy/kvorum-operator --timeout 5m
 
   if kc get kvcluster "$CLUSTER" >/dev/null 2>&1; then

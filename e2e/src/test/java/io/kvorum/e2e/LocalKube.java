@@ -53,8 +53,9 @@ final class LocalKube {
         throw new AssertionError("e2e/demo.sh --prepare-only failed (exit " + prep.exitCode() + "):\n"
             + tail(prep.err(), 60));
       }
-      String binDir = bootstrap.run(Duration.ofSeconds(30), List.of("bash", "-c",
-          "source '" + repo.resolve("e2e/bin/lib.sh") + "' && echo \"$BIN_DIR\"")).orFail().strip();
+      List<String> dirs = bootstrap.run(Duration.ofSeconds(30), List.of("bash", "-c",
+          "source '" + repo.resolve("e2e/bin/lib.sh") + "' && echo \"$BIN_DIR\" && echo \"$RUN_DIR\"")).orFail().lines().toList();
+      String binDir = dirs.get(0);
       String kubeconfig = bootstrap.run(Duration.ofSeconds(30),
           List.of(repo.resolve("e2e/cluster.sh").toString(), "env")).orFail()
           .replaceFirst("(?s).*KUBECONFIG=(\\S+).*", "$1");
@@ -62,6 +63,7 @@ final class LocalKube {
       env.put("KUBECONFIG", kubeconfig);
       env.put("PATH", binDir + ":" + System.getenv("PATH"));
       env.put("ETCDCTL_API", "3");
+      env.put("DOCKER_HOST", "unix://" + dirs.get(1) + "/docker.sock");
       instance = new LocalKube(repo, versionA, new Cli(env));
     }
     return instance;
@@ -82,6 +84,14 @@ final class LocalKube {
 
   Cli.Result helm(Duration timeout, String... args) {
     return cli.run(timeout, Cli.args("helm", args));
+  }
+
+  /**
+   * The id of a locally built image. Given to helm as a pod annotation, so an image rebuilt
+   * under the same tag (pullPolicy Never) still rolls the operator's pod.
+   */
+  String imageId(String ref) {
+    return run(Duration.ofSeconds(30), "docker", "image", "inspect", "-f", "{{.Id}}", ref).orFail().strip();
   }
 
   /** etcdctl against {@code endpoints} (host:port, comma-separated), 15 s per command. */

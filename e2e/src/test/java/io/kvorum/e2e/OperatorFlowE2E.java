@@ -51,7 +51,8 @@ class OperatorFlowE2E {
     Cli.Result install = kube.helm(Duration.ofMinutes(6), "upgrade", "--install", LocalKube.OPERATOR_RELEASE,
         kube.repo.resolve("helm/kvorum-operator").toString(), "-n", LocalKube.OPERATOR_NAMESPACE,
         "--create-namespace", "--set", "image.repository=kvorum/operator", "--set", "image.tag=" + kube.versionA,
-        "--set", "image.pullPolicy=Never", "--wait", "--timeout", "5m");
+        "--set", "image.pullPolicy=Never", "--set-string", "podAnnotations.kvorum-e2e/image-id=" + kube.imageId("kvorum/operator:" + kube.versionA),
+        "--wait", "--timeout", "5m");
     assertThat(install.ok()).as("helm install failed:\n%s%s\n%s", install.err(), install.out(),
         kube.operatorDiagnostics().collect()).isTrue();
 
