@@ -1,6 +1,7 @@
 package io.kvorum.storage.backend;
 
 import io.kvorum.storage.LatencyHistogram;
+import io.kvorum.storage.failpoint.Failpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +72,7 @@ public final class Backend implements AutoCloseable {
 
   /** Opens (creating if needed) the database in {@code dir}. */
   public static Backend open(Path dir) {
+    Failpoints.checkConfiguration();
     try {
       Files.createDirectories(dir);
       return new Backend(dir);

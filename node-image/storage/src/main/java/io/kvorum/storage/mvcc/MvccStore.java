@@ -34,6 +34,7 @@ import io.kvorum.storage.EtcdException;
 import io.kvorum.storage.EtcdException.Kind;
 import io.kvorum.storage.backend.Backend;
 import io.kvorum.storage.backend.Bucket;
+import io.kvorum.storage.failpoint.Failpoints;
 import io.kvorum.storage.lease.Lessor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -527,6 +528,7 @@ public final class MvccStore implements AutoCloseable {
       }
       backend.put(batch, Bucket.META, CONSISTENT_INDEX, longBytes(appliedIndex));
       try {
+        Failpoints.hit(Failpoints.BACKEND_BEFORE_COMMIT);
         backend.commit(batch);
       } catch (RuntimeException e) {
         broken = "backend commit failed: " + e.getMessage();

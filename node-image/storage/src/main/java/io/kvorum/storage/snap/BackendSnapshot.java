@@ -1,6 +1,7 @@
 package io.kvorum.storage.snap;
 
 import io.kvorum.storage.backend.Backend;
+import io.kvorum.storage.failpoint.Failpoints;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -96,6 +97,7 @@ public final class BackendSnapshot {
       throw new IllegalStateException("snapshot: restore target " + dbDir
           + " already exists; move it away first so nothing is overwritten");
     }
+    Failpoints.hit(Failpoints.SNAPSHOT_RECEIVE);
     Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restoring");
     try (InputStream in = Files.newInputStream(file)) {
       deleteRecursively(tmp);

@@ -1,5 +1,7 @@
 package io.kvorum.storage.snap;
 
+import io.kvorum.storage.failpoint.FailpointException;
+import io.kvorum.storage.failpoint.Failpoints;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -84,6 +86,11 @@ public final class SnapshotReader extends InputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     if (len == 0) {
       return 0;
+    }
+    try {
+      Failpoints.hit(Failpoints.SNAPSHOT_SEND);
+    } catch (FailpointException e) {
+      throw e.getCause(); // a stream's reader expects its failures as IOException
     }
     while (true) {
       int n = current.read(b, off, len);

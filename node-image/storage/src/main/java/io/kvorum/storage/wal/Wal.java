@@ -6,6 +6,7 @@ import io.kvorum.raft.pb.Entry;
 import io.kvorum.raft.pb.HardState;
 import io.kvorum.raft.pb.SnapshotMetadata;
 import io.kvorum.storage.LatencyHistogram;
+import io.kvorum.storage.failpoint.Failpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -84,6 +85,7 @@ public final class Wal implements AutoCloseable {
 
   /** Creates a new WAL in an empty (or missing) directory. */
   public static Wal create(Path dir, ByteString metadata, long segmentBytes) {
+    Failpoints.checkConfiguration();
     if (exists(dir)) {
       throw new IllegalStateException("wal: " + dir + " already holds a WAL; open it instead");
     }
@@ -133,6 +135,7 @@ public final class Wal implements AutoCloseable {
    * @throws WalCorruptException when a record other than the tail is damaged
    */
   public static Replay open(Path dir, long segmentBytes) {
+    Failpoints.checkConfiguration();
     List<Path> files = segments(dir);
     if (files.isEmpty()) {
       throw new IllegalStateException("wal: no segments in " + dir);
@@ -242,7 +245,9 @@ public final class Wal implements AutoCloseable {
   public synchronized void sync() {
     long start = System.nanoTime();
     try {
+      Failpoints.hit(Failpoints.WAL_BEFORE_FSYNC);
       tail.force(false);
+      Failpoints.hit(Failpoints.WAL_AFTER_FSYNC);
     } catch (IOException e) {
       throw new UncheckedIOException("wal: fsync of segment " + tailSeq + " in " + dir + " failed", e);
     }

@@ -3,6 +3,7 @@ package io.kvorum.storage.wal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvorum.raft.pb.Entry;
+import io.kvorum.storage.failpoint.Failpoints;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -64,6 +65,45 @@ class CrashIT {
     assertThat(acked).as("the children got some work done").isGreaterThan(100);
   }
 
+  /**
+   * {@code wal.afterFsync=panic} halts the child right after its first WAL fsync, before it
+   * could acknowledge anything: the record that fsync covered must be there after a restart,
+   * and applied exactly once (the child checks).
+   */
+  @Test
+  void panicRightAfterFsyncKeepsTheFsyncedRecord() throws Exception {
+    Run crashed = start(Long.MAX_VALUE, 1, "wal.afterFsync=panic");
+    assertThat(crashed.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    crashed.reader.join(10_000);
+    assertThat(crashed.process.exitValue()).as(crashed.output.toString()).isEqualTo(2);
+    assertThat(crashed.output.toString())
+        .contains("failpoints enabled by KVORUM_FAILPOINTS: wal.afterFsync=panic")
+        .contains("failpoint wal.afterFsync: panic, halting the process");
+    assertThat(crashed.acked.get()).as("halted before the acknowledgement").isZero();
+    long saved = crashed.lastSaved();
+
+    Run restarted = start(saved, 2);
+    assertThat(restarted.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    restarted.reader.join(10_000);
+    assertThat(restarted.failure()).isNull();
+    assertThat(restarted.process.exitValue()).as(restarted.output.toString()).isZero();
+    assertThat(restarted.recovered.get()).isEqualTo(saved);
+    assertThat(restarted.output.toString()).contains("done " + saved);
+  }
+
+  /** A member started with a malformed failpoint spec refuses to start and says why. */
+  @Test
+  void malformedFailpointSpecStopsTheStart() throws Exception {
+    Run run = start(Long.MAX_VALUE, 1, "wal.beforeFsync=sleep(100)");
+    assertThat(run.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    run.reader.join(10_000);
+    assertThat(run.process.exitValue()).isNotZero();
+    assertThat(run.output.toString())
+        .contains("KVORUM_FAILPOINTS: bad failpoint 'wal.beforeFsync=sleep(100)': unknown action")
+        .doesNotContain("recovered ");
+    assertThat(Files.exists(dir.resolve("member/wal"))).as("nothing was created").isFalse();
+  }
+
   /** A prefix of a valid record at the end of the last segment: a write cut short by a crash. */
   private void appendTornRecord(Random rnd) throws IOException {
     List<Path> segments = Wal.segments(dir.resolve("member/wal"));
@@ -74,17 +114,28 @@ class CrashIT {
   }
 
   private Run start(long stopAt, int seed) throws IOException {
+    return start(stopAt, seed, null);
+  }
+
+  /** Starts a {@link CrashWorker}; {@code failpoints}, if not null, goes in KVORUM_FAILPOINTS. */
+  private Run start(long stopAt, int seed, String failpoints) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
         "-Xmx256m", "-cp", System.getProperty("java.class.path"), CrashWorker.class.getName(),
         dir.toString(), Long.toString(stopAt), Integer.toString(seed)));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().remove(Failpoints.ENV);
+    if (failpoints != null) {
+      pb.environment().put(Failpoints.ENV, failpoints);
+    }
+    Process p = pb.start();
     return new Run(p);
   }
 
   private static final class Run {
     final Process process;
     final AtomicLong acked = new AtomicLong();
+    final AtomicLong saved = new AtomicLong(-1);
     final AtomicLong recovered = new AtomicLong(-1);
     final AtomicLong repairedTail = new AtomicLong();
     final StringBuffer output = new StringBuffer();
@@ -102,6 +153,8 @@ class CrashIT {
         while ((line = r.readLine()) != null) {
           if (line.startsWith("ack ")) {
             acked.set(Long.parseLong(line.substring(4)));
+          } else if (line.startsWith("save ")) {
+            saved.set(Long.parseLong(line.substring(5)));
           } else {
             output.append(line).append(File.separatorChar == '/' ? "\n" : "\r\n");
             if (line.startsWith("recovered ")) {
@@ -125,6 +178,12 @@ class CrashIT {
       }
       assertThat(recovered.get()).as("child output: %s", output).isGreaterThanOrEqualTo(0);
       return recovered.get();
+    }
+
+    /** The last index the child started to save. */
+    long lastSaved() {
+      assertThat(saved.get()).as("child output: %s", output).isPositive();
+      return saved.get();
     }
 
     String failure() {

@@ -21,7 +21,7 @@ import java.util.Random;
  * The child process of {@link CrashIT}: a member's storage loop without Raft. It recovers,
  * re-applies the WAL above the backend's consistent index, checks that every key's version
  * equals the number of entries that put it (an entry applied twice or skipped breaks that),
- * then appends, fsyncs and prints {@code ack <index>}, applies, and snapshots now and then,
+ * then prints {@code save <index>}, appends and fsyncs, prints {@code ack <index>}, applies, and snapshots now and then,
  * until it is killed. Entry {@code i} puts key {@code k<i % KEYS>} = {@code v<i>}.
  */
 public final class CrashWorker {
@@ -60,6 +60,7 @@ public final class CrashWorker {
           batch.add(Entry.newBuilder().setTerm(1).setIndex(i).setData(p.toByteString()).build());
         }
         last += n;
+        System.out.println("save " + last);
         log.save(HardState.newBuilder().setTerm(1).setCommit(last).build(), batch, true);
         System.out.println("ack " + last);
         System.out.flush();
