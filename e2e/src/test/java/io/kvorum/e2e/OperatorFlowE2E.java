@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The user's flow, in the order a user goes through it: helm install the operator, apply a
  * 3-member KVCluster at version A and use it with etcdctl, bump spec.version to B under a write
- * load, delete the cluster. Each step needs the one before, so they run in order on one
+ * load, try to skip a minor (refused), delete the cluster. Each step needs the one before, so they run in order on one
  * cluster in a namespace of their own ({@value #NAMESPACE}, recreated at the start).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,6 +42,12 @@ class OperatorFlowE2E {
       kube.run(Duration.ofMinutes(5), "kubectl", "delete", "namespace", NAMESPACE, "--timeout=280s").orFail();
     }
     kube.kubectl("create", "namespace", NAMESPACE).orFail();
+  }
+
+  @AfterAll
+  void namespaceRemoved() {
+    // PVCs kept by the Retain policy go with the namespace; their volumes return to the pool
+    kube.kubectl("delete", "namespace", NAMESPACE, "--wait=false");
   }
 
   @Test
@@ -131,6 +138,39 @@ class OperatorFlowE2E {
     System.out.printf("  write load: %d acknowledged, %d failed requests%n", load.acknowledged().size(), load.failures());
     assertThat(load.acknowledged()).as("writes acknowledged during the upgrade").isNotEmpty();
     assertThat(stored).as("acknowledged writes present after the upgrade").containsAll(load.acknowledged());
+  }
+
+  @Test
+  @Order(5)
+  void skippingAMinorIsRefusedWithAConditionAndAnEventAndTouchesNothing() {
+    String running = kube.jsonpath(NAMESPACE, "kvcluster/" + CLUSTER, ".status.version");
+    String[] v = running.split("\\.");
+    String skew = v[0] + "." + (Integer.parseInt(v[1]) + 2) + ".0";
+    Map<String, Instant> createdBefore = podCreationTimes();
+
+    kube.kubectl("-n", NAMESPACE, "patch", "kvcluster", CLUSTER, "--type", "merge",
+        "-p", "{\"spec\":{\"version\":\"" + skew + "\"}}").orFail();
+
+    kube.waitUntil(Duration.ofMinutes(2), "Progressing=False reason UpgradeRefused for " + running + " -> " + skew,
+        () -> "UpgradeRefused".equals(kube.jsonpath(NAMESPACE, "kvcluster/" + CLUSTER,
+            ".status.conditions[?(@.type==\"Progressing\")].reason")),
+        kube.clusterDiagnostics(NAMESPACE, CLUSTER));
+    assertThat(kube.jsonpath(NAMESPACE, "kvcluster/" + CLUSTER, ".status.conditions[?(@.type==\"Progressing\")].status"))
+        .isEqualTo("False");
+    assertThat(kube.kubectl("-n", NAMESPACE, "get", "events", "--field-selector",
+        "involvedObject.name=" + CLUSTER + ",reason=UpgradeRefused,type=Warning", "-o", "name").orFail()).isNotBlank();
+    LocalKube.sleep(Duration.ofSeconds(10));
+    assertThat(podCreationTimes()).as("pods after a refused upgrade").isEqualTo(createdBefore);
+    assertThat(kube.jsonpath(NAMESPACE, "kvcluster/" + CLUSTER, ".status.version")).isEqualTo(running);
+
+    // back to the running version: nothing to do, the cluster is Available again
+    kube.kubectl("-n", NAMESPACE, "patch", "kvcluster", CLUSTER, "--type", "merge",
+        "-p", "{\"spec\":{\"version\":\"" + running + "\"}}").orFail();
+    kube.waitUntil(Duration.ofMinutes(2), "Progressing no longer UpgradeRefused",
+        () -> !"UpgradeRefused".equals(kube.jsonpath(NAMESPACE, "kvcluster/" + CLUSTER,
+            ".status.conditions[?(@.type==\"Progressing\")].reason")),
+        kube.clusterDiagnostics(NAMESPACE, CLUSTER));
+    assertThat(podCreationTimes()).isEqualTo(createdBefore);
   }
 
   @Test
