@@ -1685,6 +1685,14 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   }
 
   @Override
+  public void refused(long id, String reason) {
+    if (!stopping && reason.contains("member " + hex(memberId) + " was removed")) {
+      LOG.warn("the local member has been permanently removed from the cluster; stopping", "local-member-id", hex(memberId), "told-by", hex(id));
+      readers.execute(this::close);
+    }
+  }
+
+  @Override
   public void snapshotStatus(long id, boolean delivered) {
     if (!stopping) {
       loop.submit(() -> node.reportSnapshot(id, delivered));

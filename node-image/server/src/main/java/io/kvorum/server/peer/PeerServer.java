@@ -118,6 +118,7 @@ public final class PeerServer implements AutoCloseable {
     public StreamObserver<PeerFrame> raft(StreamObserver<PeerReply> out) {
       return new StreamObserver<>() {
         private Handshake peer;
+        private boolean closed;
 
         @Override
         public void onNext(PeerFrame frame) {
@@ -151,6 +152,18 @@ public final class PeerServer implements AutoCloseable {
                 "accepted stream from remote peer",
                 "remote-peer-id", HandshakeCheck.hex(h.getFromMemberId()),
                 "remote-server-version", h.getServerVersion());
+            return;
+          }
+          if (closed) {
+            return;
+          }
+          // Membership changes while a stream is open: a member removed since the handshake
+          // is told so (etcd answers it 410 Gone), which makes it stop.
+          String reason = handler.admit(peer);
+          if (reason != null) {
+            closed = true;
+            LOG.warn("rejected stream from remote peer", "remote-peer-id", HandshakeCheck.hex(peer.getFromMemberId()), "reason", reason);
+            out.onError(Status.FAILED_PRECONDITION.withDescription(reason).asRuntimeException());
             return;
           }
           for (Message m : frame.getBatch().getMessagesList()) {

@@ -214,6 +214,9 @@ final class RemotePeer implements AutoCloseable {
   }
 
   private void note(Status status, URI url) {
+    if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
+      listener.refused(id, String.valueOf(status.getDescription()));
+    }
     String problem = status.getCode() + ": " + status.getDescription();
     if (problem.equals(lastProblem)) {
       return;

@@ -8,4 +8,10 @@ public interface TransportListener {
 
   /** A snapshot send finished (Raft's {@code ReportSnapshot}). */
   void snapshotStatus(long memberId, boolean delivered);
+
+  /**
+   * {@code memberId} refused this member's stream, for {@code reason} (for example this member
+   * was removed from the cluster).
+   */
+  default void refused(long memberId, String reason) {}
 }
