@@ -260,13 +260,33 @@ public final class LocalCluster implements AutoCloseable {
     throw new AssertionError("no agreed leader within " + timeout + "; logs:\n" + members.stream().map(m -> m.name + ":\n" + m.logTail(15)).collect(Collectors.joining("\n")));
   }
 
+  /**
+   * A loopback port that is free now and was never handed out before in this JVM.
+   *
+   * <p>Why not port 0: the OS may give the same ephemeral port to two asks in a row (it was
+   * free both times, nothing bound it in between), and outgoing connections take ports from
+   * the ephemeral range while a member is still starting. So ports come from below the usual
+   * ephemeral range (32768+), each at most once per JVM, starting at a random offset so two
+   * test JVMs rarely walk the same ports.
+   */
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int tries = 0; tries < 2_000; tries++) {
+      int port = NEXT_PORT.getAndIncrement();
+      if (port >= 32_000) {
+        NEXT_PORT.set(20_000);
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException busy) {
+        // taken by someone else: try the next one
+      }
     }
+    throw new IllegalStateException("no free loopback port in 20000-31999");
   }
+
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(20_000 + new java.util.Random().nextInt(10_000));
 
   static void sleep(long ms) {
     try {
