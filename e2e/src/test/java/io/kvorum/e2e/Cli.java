@@ -50,7 +50,7 @@ final class Cli {
     try {
       out = Files.createTempFile("kvorum-e2e", ".out");
       err = Files.createTempFile("kvorum-e2e", ".err");
-      ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+      ProcessBuilder pb = new ProcessBuilder(resolved(command)).redirectOutput(out.toFile()).redirectError(err.toFile());
       pb.environment().putAll(env);
       Path in = null;
       if (stdin != null) {
@@ -82,6 +82,26 @@ final class Cli {
       deleteQuietly(out);
       deleteQuietly(err);
     }
+  }
+
+  /**
+   * The command with its program looked up on this Cli's PATH. ProcessBuilder searches the
+   * test JVM's own PATH, which may lack the cluster's tool folder or find another kubectl first.
+   */
+  private List<String> resolved(List<String> command) {
+    String program = command.getFirst();
+    if (program.contains("/") || !env.containsKey("PATH")) {
+      return command;
+    }
+    for (String dir : env.get("PATH").split(":")) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+      if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+        List<String> all = new ArrayList<>(command);
+        all.set(0, candidate.toString());
+        return all;
+      }
+    }
+    return command;
   }
 
   static List<String> args(String first, String... rest) {
