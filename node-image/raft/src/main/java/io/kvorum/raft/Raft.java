@@ -644,18 +644,7 @@ final class Raft {
             || (m.getType() == MessageType.MSG_PRE_VOTE && m.getTerm() > term);
     MessageType respType = voteRespType(m.getType());
     if (canVote && raftLog.isUpToDate(m.getIndex(), m.getLogTerm())) {
-      log(
-          Level.INFO,
-          "%x [log %d/%d, vote %x] cast %s for %x [log %d/%d] at term %d",
-          id,
-          raftLog.lastTerm(),
-          raftLog.lastIndex(),
-          vote,
-          m.getType(),
-          m.getFrom(),
-          m.getLogTerm(),
-          m.getIndex(),
-          term);
+      logVote("cast %s for", m);
       // The response carries the request's term: a pre-vote granted for term+1 must be counted
       // as such by the pre-candidate, which has not raised its own term.
       send(message(respType, m.getFrom()).setTerm(m.getTerm()));
@@ -664,20 +653,24 @@ final class Raft {
         vote = m.getFrom();
       }
     } else {
-      log(
-          Level.INFO,
-          "%x [log %d/%d, vote %x] rejected %s from %x [log %d/%d] at term %d",
-          id,
-          raftLog.lastTerm(),
-          raftLog.lastIndex(),
-          vote,
-          m.getType(),
-          m.getFrom(),
-          m.getLogTerm(),
-          m.getIndex(),
-          term);
+      logVote("rejected %s from", m);
       send(message(respType, m.getFrom()).setTerm(term).setReject(true));
     }
+  }
+
+  private void logVote(String decision, Message m) {
+    log(
+        Level.INFO,
+        "%x [log %d/%d, vote %x] " + decision + " %x [log %d/%d] at term %d",
+        id,
+        raftLog.lastTerm(),
+        raftLog.lastIndex(),
+        vote,
+        m.getType(),
+        m.getFrom(),
+        m.getLogTerm(),
+        m.getIndex(),
+        term);
   }
 
   private void stepLeader(Message m) {
