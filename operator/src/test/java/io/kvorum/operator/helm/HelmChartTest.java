@@ -75,7 +75,7 @@ class HelmChartTest {
     assertThat(verbs(role.getRules(), "kvclusters/status")).containsExactlyInAnyOrder("get", "patch", "update");
     assertThat(verbs(role.getRules(), "pods")).doesNotContain("update", "patch");
     assertThat(all(objects, Role.class)).extracting(r -> r.getMetadata().getName()).containsExactly("kvorum-operator-leader-election");
-    assertThat(verbs(all(objects, Role.class).getFirst().getRules(), "leases")).containsExactlyInAnyOrder("get", "create", "update");
+    assertThat(verbs(all(objects, Role.class).getFirst().getRules(), "leases")).containsExactlyInAnyOrder("get", "create", "update", "patch");
   }
 
   @Test
