@@ -39,6 +39,9 @@ import io.etcd.jetcd.api.StatusResponse;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.Status;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.util.List;
@@ -125,6 +128,18 @@ public interface EtcdNode {
   CompletableFuture<HashKVResponse> hashKV(HashKVRequest request);
 
   CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest request);
+
+  /**
+   * etcd 3.5's Maintenance.Downgrade: VALIDATE checks that {@code request.version} is exactly
+   * one minor below the cluster version and no downgrade runs; ENABLE also starts it (the
+   * leader then lowers the cluster version); CANCEL stops a running one. The response carries
+   * the cluster version. Failures are etcd's, e.g. FAILED_PRECONDITION {@code "etcdserver:
+   * invalid downgrade target version"}. A node without versioning answers UNIMPLEMENTED.
+   */
+  default CompletableFuture<DowngradeResponse> downgrade(DowngradeRequest request) {
+    return CompletableFuture.failedFuture(
+        new EtcdException(Status.Code.UNIMPLEMENTED, "downgrade is not supported by this member"));
+  }
 
   // --- Introspection for /version, /health, /readyz, /livez, /metrics
   NodeInfo info();

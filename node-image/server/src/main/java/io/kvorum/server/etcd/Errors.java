@@ -62,6 +62,23 @@ final class Errors {
     return new EtcdException(Status.Code.UNAVAILABLE, "etcdserver: unhealthy cluster");
   }
 
+  static EtcdException invalidDowngradeTarget() {
+    return new EtcdException(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid downgrade target version");
+  }
+
+  static EtcdException downgradeInProgress() {
+    return new EtcdException(Status.Code.FAILED_PRECONDITION, "etcdserver: cluster has a downgrade job in progress");
+  }
+
+  static EtcdException noInflightDowngrade() {
+    return new EtcdException(Status.Code.FAILED_PRECONDITION, "etcdserver: no inflight downgrade job");
+  }
+
+  static EtcdException clusterVersionUnavailable() {
+    return new EtcdException(
+        Status.Code.FAILED_PRECONDITION, "etcdserver: cluster version not found during downgrade");
+  }
+
   /** A storage error as the client sees it: same text, same code. */
   static EtcdException of(io.kvorum.storage.EtcdException e) {
     return new EtcdException(Status.Code.valueOf(e.grpcCode()), e.getMessage());

@@ -65,6 +65,8 @@ import io.kvorum.raft.pb.MessageType;
 import io.kvorum.raft.pb.Snapshot;
 import io.kvorum.server.api.EtcdException;
 import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.kvorum.server.config.ServerConfig;
 import io.kvorum.server.log.Log;
 import io.kvorum.server.membership.ClusterMembers;
@@ -126,6 +128,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One kvorum member (etcd's {@code EtcdServer}): drives the Raft node, persists to the WAL,
@@ -1105,49 +1108,48 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   }
 
   /**
-   * {@code kvorum downgrade validate|enable|cancel <version>} (etcd's Maintenance.Downgrade):
-   * the target must be the cluster version minus one minor, and no downgrade may be running.
+   * etcd's Maintenance.Downgrade ({@code kvorum downgrade validate|enable|cancel}): the target
+   * must be the cluster version minus one minor (cluster 1.1 → target 1.0.x; 0.9 or 1.1 are
+   * refused), and no downgrade may be running. ENABLE commits the target through Raft; the
+   * leader then lowers the cluster version ({@link #driveDowngrade}).
    */
   @Override
-  public CompletableFuture<io.kvorum.server.peer.pb.DowngradeResponse> downgrade(io.kvorum.server.peer.pb.DowngradeRequest request) {
+  public CompletableFuture<DowngradeResponse> downgrade(DowngradeRequest request) {
     String current = cluster.clusterVersion();
-    java.util.function.Function<String, io.kvorum.server.peer.pb.DowngradeResponse> answer =
-        msg -> io.kvorum.server.peer.pb.DowngradeResponse.newBuilder().setClusterVersion(cluster.clusterVersion()).setMessage(msg).build();
-    switch (request.getAction()) {
-      case "cancel" -> {
-        if (cluster.downgradeTarget().isEmpty()) {
-          return CompletableFuture.failedFuture(new IllegalStateException("no downgrade is in progress"));
-        }
-        return this.<Object>propose(RequestType.DOWNGRADE, DowngradeSet.getDefaultInstance()).thenApply(r -> answer.apply("downgrade canceled"));
+    Supplier<DowngradeResponse> answer =
+        () -> DowngradeResponse.newBuilder().setHeader(header()).setVersion(cluster.clusterVersion()).build();
+    if (request.getAction() == DowngradeRequest.DowngradeAction.CANCEL) {
+      if (cluster.downgradeTarget().isEmpty()) {
+        return CompletableFuture.failedFuture(Errors.noInflightDowngrade());
       }
-      case "validate", "enable" -> {
-        Version target;
-        try {
-          target = Version.parse(request.getVersion()).majorMinor();
-        } catch (IllegalArgumentException e) {
-          return CompletableFuture.failedFuture(e);
-        }
-        if (current.isEmpty()) {
-          return CompletableFuture.failedFuture(new IllegalStateException("the cluster version is not decided yet"));
-        }
-        Version cv = Version.parse(current);
-        if (target.major() != cv.major() || target.minor() != cv.minor() - 1) {
-          return CompletableFuture.failedFuture(
-              new IllegalStateException("invalid downgrade target version " + majorMinor(target.toString()) + ": the cluster version is " + majorMinor(current) + ", a downgrade goes to exactly one minor version below it"));
-        }
-        if (!cluster.downgradeTarget().isEmpty()) {
-          return CompletableFuture.failedFuture(new IllegalStateException("a downgrade to " + majorMinor(cluster.downgradeTarget()) + " is already in progress; cancel it first"));
-        }
-        if (request.getAction().equals("validate")) {
-          return CompletableFuture.completedFuture(answer.apply("downgrade to " + majorMinor(target.toString()) + " is valid"));
-        }
-        return this.<Object>propose(RequestType.DOWNGRADE, DowngradeSet.newBuilder().setTarget(target.toString()).build())
-            .thenApply(r -> answer.apply("downgrade to " + majorMinor(target.toString()) + " enabled; replace the members one at a time with the older binary"));
-      }
-      default -> {
-        return CompletableFuture.failedFuture(new IllegalArgumentException("unknown downgrade action '" + request.getAction() + "': use validate, enable or cancel"));
-      }
+      return this.<Object>propose(RequestType.DOWNGRADE, DowngradeSet.getDefaultInstance()).thenApply(r -> answer.get());
     }
+    if (request.getAction() != DowngradeRequest.DowngradeAction.VALIDATE
+        && request.getAction() != DowngradeRequest.DowngradeAction.ENABLE) {
+      return CompletableFuture.failedFuture(
+          new EtcdException(Status.Code.INVALID_ARGUMENT, "etcdserver: unknown downgrade action " + request.getActionValue() + ": use VALIDATE, ENABLE or CANCEL"));
+    }
+    Version target;
+    try {
+      target = Version.parse(request.getVersion()).majorMinor();
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(Errors.invalidDowngradeTarget());
+    }
+    if (current.isEmpty()) {
+      return CompletableFuture.failedFuture(Errors.clusterVersionUnavailable());
+    }
+    Version cv = Version.parse(current);
+    if (target.major() != cv.major() || target.minor() != cv.minor() - 1) {
+      return CompletableFuture.failedFuture(Errors.invalidDowngradeTarget());
+    }
+    if (!cluster.downgradeTarget().isEmpty()) {
+      return CompletableFuture.failedFuture(Errors.downgradeInProgress());
+    }
+    if (request.getAction() == DowngradeRequest.DowngradeAction.VALIDATE) {
+      return CompletableFuture.completedFuture(answer.get());
+    }
+    return this.<Object>propose(RequestType.DOWNGRADE, DowngradeSet.newBuilder().setTarget(target.toString()).build())
+        .thenApply(r -> answer.get());
   }
 
   /**

@@ -29,6 +29,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.server.grpc.EtcdServices;
 import io.kvorum.server.grpc.GrpcErrors;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
 import io.kvorum.server.grpc.proto.LeaseLeasesRequest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -118,6 +119,10 @@ public final class JsonGateway {
         "/v3/maintenance/transfer-leadership",
         MoveLeaderRequest.getDefaultInstance(),
         s.maintenance::moveLeader);
+    unary(
+        "/v3/maintenance/downgrade",
+        DowngradeRequest.getDefaultInstance(),
+        s.maintenance::downgrade);
     routes.put(
         "/v3/maintenance/snapshot",
         request ->

@@ -31,6 +31,6 @@ public final class EtcdServices {
         watch.bindService(),
         lease.definition(),
         cluster.bindService(),
-        maintenance.bindService());
+        maintenance.definition());
   }
 }

@@ -13,7 +13,6 @@ import io.etcd.jetcd.api.ResponseHeader;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -30,7 +29,7 @@ import java.util.concurrent.Executor;
  *
  * <p>A gRPC service name can be bound once, so {@link #definition()} returns one {@code
  * etcdserverpb.Lease} definition holding jetcd's four methods plus {@link #LEASE_LEASES}; bind
- * that, not {@link #bindService()}.
+ * that (built by {@link ExtraMethods}), not {@link #bindService()}.
  */
 public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   /** {@code etcdserverpb.Lease/LeaseLeases}, the RPC behind {@code etcdctl lease list}. */
@@ -53,19 +52,9 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   /** jetcd's Lease methods plus LeaseLeases, under the one service name etcd uses. */
   public ServerServiceDefinition definition() {
-    ServerServiceDefinition jetcd = bindService();
-    ServiceDescriptor.Builder descriptor =
-        ServiceDescriptor.newBuilder(LeaseGrpc.SERVICE_NAME)
-            // The bridge wants the protobuf schema; jetcd's file describes the other methods.
-            .setSchemaDescriptor(jetcd.getServiceDescriptor().getSchemaDescriptor());
-    jetcd.getMethods().forEach(m -> descriptor.addMethod(m.getMethodDescriptor()));
-    descriptor.addMethod(LEASE_LEASES);
-    ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(descriptor.build());
-    for (ServerMethodDefinition<?, ?> method : jetcd.getMethods()) {
-      builder.addMethod(method);
-    }
-    builder.addMethod(LEASE_LEASES, ServerCalls.asyncUnaryCall(this::leaseLeases));
-    return builder.build();
+    return ExtraMethods.add(
+        bindService(),
+        ServerMethodDefinition.create(LEASE_LEASES, ServerCalls.asyncUnaryCall(this::leaseLeases)));
   }
 
   @Override

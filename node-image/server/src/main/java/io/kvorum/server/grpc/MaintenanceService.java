@@ -15,16 +15,44 @@ import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import java.util.concurrent.Executor;
 
-/** etcd's {@code Maintenance} service; {@code Snapshot} is streamed by {@link SnapshotSender}. */
+/**
+ * etcd's {@code Maintenance} service, including {@code Downgrade} which the jetcd stubs lack;
+ * {@code Snapshot} is streamed by {@link SnapshotSender}. Bind {@link #definition()}, not
+ * {@link #bindService()}.
+ */
 public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  /** {@code etcdserverpb.Maintenance/Downgrade}, the RPC behind {@code etcdctl downgrade}. */
+  public static final MethodDescriptor<DowngradeRequest, DowngradeResponse> DOWNGRADE =
+      MethodDescriptor.<DowngradeRequest, DowngradeResponse>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(
+              MethodDescriptor.generateFullMethodName(MaintenanceGrpc.SERVICE_NAME, "Downgrade"))
+          .setRequestMarshaller(ProtoUtils.marshaller(DowngradeRequest.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(DowngradeResponse.getDefaultInstance()))
+          .build();
+
   private final EtcdNode node;
 
   public MaintenanceService(EtcdNode node) {
     this.node = node;
+  }
+
+  /** jetcd's Maintenance methods plus Downgrade, under the one service name etcd uses. */
+  public ServerServiceDefinition definition() {
+    return ExtraMethods.add(
+        bindService(),
+        ServerMethodDefinition.create(DOWNGRADE, ServerCalls.asyncUnaryCall(this::downgrade)));
   }
 
   @Override
@@ -61,5 +89,9 @@ public final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBas
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
     Executor context = Replies.callerContext();
     SnapshotSender.start(node, observer, context);
+  }
+
+  public void downgrade(DowngradeRequest request, StreamObserver<DowngradeResponse> observer) {
+    Replies.unary(() -> node.downgrade(request), observer);
   }
 }

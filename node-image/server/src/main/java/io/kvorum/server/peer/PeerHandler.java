@@ -35,15 +35,6 @@ public interface PeerHandler {
   /** The local identity and versions, for handshakes and {@code GetVersion}. */
   VersionResponse version();
 
-  /**
-   * Validates, enables or cancels a downgrade; completes with the answer or an error whose
-   * message says why not.
-   */
-  default java.util.concurrent.CompletableFuture<io.kvorum.server.peer.pb.DowngradeResponse> downgrade(
-      io.kvorum.server.peer.pb.DowngradeRequest request) {
-    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException("downgrade is not supported here"));
-  }
-
   /** The membership as known here, for {@code GetMembers}. */
   io.kvorum.server.membership.pb.MembersResponse members();
 }

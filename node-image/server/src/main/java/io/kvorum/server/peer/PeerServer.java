@@ -99,22 +99,6 @@ public final class PeerServer implements AutoCloseable {
     }
 
     @Override
-    public void downgrade(io.kvorum.server.peer.pb.DowngradeRequest request, StreamObserver<io.kvorum.server.peer.pb.DowngradeResponse> out) {
-      handler
-          .downgrade(request)
-          .whenComplete(
-              (r, t) -> {
-                if (t == null) {
-                  out.onNext(r);
-                  out.onCompleted();
-                } else {
-                  Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                  out.onError(Status.FAILED_PRECONDITION.withDescription(c.getMessage()).asRuntimeException());
-                }
-              });
-    }
-
-    @Override
     public StreamObserver<PeerFrame> raft(StreamObserver<PeerReply> out) {
       return new StreamObserver<>() {
         private Handshake peer;

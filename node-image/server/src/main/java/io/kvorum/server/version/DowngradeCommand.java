@@ -1,32 +1,37 @@
 package io.kvorum.server.version;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.kvorum.server.peer.pb.DowngradeRequest;
-import io.kvorum.server.peer.pb.DowngradeResponse;
-import io.kvorum.server.peer.pb.PeerGrpc;
+import io.grpc.stub.ClientCalls;
+import io.kvorum.server.grpc.MaintenanceService;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeRequest.DowngradeAction;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import java.net.URI;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code kvorum downgrade validate|enable|cancel [<version>] --endpoints <host:peer-port>}: etcd
- * 3.5's {@code etcdctl downgrade}, sent to a member's peer port (the client port does not carry
- * Maintenance.Downgrade yet). Exit code 0, 1 when the cluster refuses, 2 for bad arguments.
+ * {@code kvorum downgrade validate|enable|cancel [<version>] --endpoints <client URL>}: etcd
+ * 3.5's {@code etcdctl downgrade}, sent as {@code Maintenance.Downgrade} to a member's client
+ * port (the first of a comma-separated list). Exit code 0, 1 when the cluster refuses, 2 for
+ * bad arguments.
  */
 public final class DowngradeCommand {
   private DowngradeCommand() {}
 
   public static int run(String[] args) {
-    String endpoint = null;
+    String endpoints = null;
     String action = null;
     String version = "";
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.startsWith("--endpoints=")) {
-        endpoint = a.substring("--endpoints=".length());
+        endpoints = a.substring("--endpoints=".length());
       } else if (a.equals("--endpoints") && i + 1 < args.length) {
-        endpoint = args[++i];
+        endpoints = args[++i];
       } else if (action == null) {
         action = a;
       } else if (version.isEmpty()) {
@@ -35,28 +40,55 @@ public final class DowngradeCommand {
         return usage("unexpected argument '" + a + "'");
       }
     }
-    if (action == null || endpoint == null || (!action.equals("cancel") && version.isEmpty())) {
+    if (action == null || endpoints == null || (!action.equals("cancel") && version.isEmpty())) {
       return usage("missing arguments");
     }
+    DowngradeAction kind = actionNamed(action);
+    if (kind == null) {
+      return usage("unknown action '" + action + "'");
+    }
+    String endpoint = endpoints.split(",")[0].trim();
     URI url = URI.create(endpoint.contains("://") ? endpoint : "http://" + endpoint);
     ManagedChannel channel = NettyChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
     try {
       DowngradeResponse r =
-          PeerGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(30, TimeUnit.SECONDS)
-              .downgrade(DowngradeRequest.newBuilder().setAction(action).setVersion(version).build());
-      System.out.println(r.getMessage() + " (cluster version " + r.getClusterVersion() + ")");
+          ClientCalls.blockingUnaryCall(
+              channel,
+              MaintenanceService.DOWNGRADE,
+              CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+              DowngradeRequest.newBuilder().setAction(kind).setVersion(version).build());
+      System.out.println(done(kind, version) + " (cluster version " + r.getVersion() + ")");
       return 0;
     } catch (StatusRuntimeException e) {
-      System.err.println("kvorum: downgrade " + action + " failed: " + e.getStatus().getDescription());
+      System.err.println("kvorum: downgrade " + action + " failed: " + e.getStatus().getDescription()
+          + "; the target must be exactly one minor version below the cluster version (see `curl "
+          + url + "/version`), and only one downgrade may run at a time");
       return 1;
     } finally {
       channel.shutdownNow();
     }
   }
 
+  private static String done(DowngradeAction kind, String version) {
+    return switch (kind) {
+      case VALIDATE -> "downgrade to " + version + " is valid";
+      case ENABLE -> "downgrade to " + version + " enabled; replace the members one at a time with the older binary";
+      default -> "downgrade canceled";
+    };
+  }
+
+  /** validate, enable or cancel; null for anything else. */
+  private static DowngradeAction actionNamed(String name) {
+    for (DowngradeAction a : new DowngradeAction[] {DowngradeAction.VALIDATE, DowngradeAction.ENABLE, DowngradeAction.CANCEL}) {
+      if (a.name().equals(name.toUpperCase(Locale.ROOT))) {
+        return a;
+      }
+    }
+    return null;
+  }
+
   private static int usage(String problem) {
-    System.err.println("kvorum: " + problem + "; usage: kvorum downgrade validate|enable <version> --endpoints <host:peer-port>, kvorum downgrade cancel --endpoints <host:peer-port>");
+    System.err.println("kvorum: " + problem + "; usage: kvorum downgrade validate|enable <version> --endpoints <host:client-port>, kvorum downgrade cancel --endpoints <host:client-port>");
     return 2;
   }
 }

@@ -39,6 +39,9 @@ import io.grpc.stub.StreamObserver;
 import io.kvorum.server.api.EtcdException;
 import io.kvorum.server.api.EtcdNode;
 import io.kvorum.server.grpc.LeaseService;
+import io.kvorum.server.grpc.MaintenanceService;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.kvorum.server.grpc.proto.LeaseLeasesRequest;
 import io.kvorum.server.grpc.proto.LeaseLeasesResponse;
 import java.io.ByteArrayInputStream;
@@ -234,6 +237,49 @@ class ClientPortGrpcTest {
     assertThat(leases.getHeader()).isEqualTo(RecordingEtcdNode.HEADER);
     assertThat(leases.getLeasesList()).extracting(l -> l.getID()).containsExactly(5L, 9L);
     assertThat(granted.getTTL()).isEqualTo(60);
+  }
+
+  @Test
+  void downgradeIsServedUnderTheMaintenanceServiceAndKeepsEtcdsErrors() {
+    DowngradeRequest enable =
+        DowngradeRequest.newBuilder()
+            .setAction(DowngradeRequest.DowngradeAction.ENABLE)
+            .setVersion("1.0.0")
+            .build();
+    node.answer(
+        "downgrade",
+        (DowngradeRequest r) ->
+            DowngradeResponse.newBuilder().setHeader(RecordingEtcdNode.HEADER).setVersion("1.1.0").build());
+    node.answer("status", ignored -> StatusResponse.newBuilder().setVersion("1.1.0").build());
+
+    DowngradeResponse enabled =
+        ClientCalls.blockingUnaryCall(channel, MaintenanceService.DOWNGRADE, CallOptions.DEFAULT, enable);
+    StatusResponse status =
+        MaintenanceGrpc.newBlockingStub(channel).status(StatusRequest.getDefaultInstance());
+
+    assertThat(MaintenanceService.DOWNGRADE.getFullMethodName())
+        .isEqualTo("etcdserverpb.Maintenance/Downgrade");
+    assertThat(node.requestsOf("downgrade")).containsExactly(enable);
+    assertThat(enabled.getHeader()).isEqualTo(RecordingEtcdNode.HEADER);
+    assertThat(enabled.getVersion()).isEqualTo("1.1.0");
+    assertThat(status.getVersion()).as("jetcd's methods are still served").isEqualTo("1.1.0");
+
+    node.fail(
+        "downgrade",
+        new EtcdException(Status.Code.FAILED_PRECONDITION, "etcdserver: no inflight downgrade job"));
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    MaintenanceService.DOWNGRADE,
+                    CallOptions.DEFAULT,
+                    DowngradeRequest.newBuilder().setAction(DowngradeRequest.DowngradeAction.CANCEL).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).isEqualTo("etcdserver: no inflight downgrade job");
+            });
   }
 
   @Test

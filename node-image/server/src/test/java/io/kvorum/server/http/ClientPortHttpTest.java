@@ -14,6 +14,8 @@ import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.Status;
 import io.kvorum.server.api.EtcdException;
 import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -238,6 +240,25 @@ class ClientPortHttpTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(response.body()).getJsonArray("leases").getJsonObject(0).getString("ID"))
         .isEqualTo("7");
+  }
+
+  @Test
+  void downgradeIsRoutedWithItsActionByName() throws Exception {
+    node.answer(
+        "downgrade",
+        (DowngradeRequest r) -> DowngradeResponse.newBuilder().setVersion("1.1.0").build());
+
+    HttpResponse<String> response =
+        post("/v3/maintenance/downgrade", "{\"action\": \"VALIDATE\", \"version\": \"1.0.0\"}");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(response.body()).getString("version")).isEqualTo("1.1.0");
+    assertThat(node.requestsOf("downgrade"))
+        .containsExactly(
+            DowngradeRequest.newBuilder()
+                .setAction(DowngradeRequest.DowngradeAction.VALIDATE)
+                .setVersion("1.0.0")
+                .build());
   }
 
   @Test

@@ -41,6 +41,8 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
@@ -258,6 +260,11 @@ final class RecordingEtcdNode implements EtcdNode {
   @Override
   public CompletableFuture<MoveLeaderResponse> moveLeader(MoveLeaderRequest r) {
     return call("moveLeader", r);
+  }
+
+  @Override
+  public CompletableFuture<DowngradeResponse> downgrade(DowngradeRequest r) {
+    return call("downgrade", r);
   }
 
   @Override

@@ -75,6 +75,29 @@ public abstract class JetcdClusterContract {
     return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 
+  /**
+   * A write right after a member is killed may time out while the others elect a new leader
+   * (etcd answers UNAVAILABLE "etcdserver: request timed out" then too), so it is retried for up
+   * to {@link #TIMEOUT_SECONDS}. Only for idempotent writes: a timed-out attempt may still commit.
+   */
+  static <T> T awaitRetryingUnavailable(
+      java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> write) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (true) {
+      try {
+        return await(write.get());
+      } catch (java.util.concurrent.ExecutionException e) {
+        boolean unavailable =
+            e.getCause() instanceof io.grpc.StatusRuntimeException s
+                && s.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
+        if (!unavailable || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
   @Test
   void kvPutGetPrefixCountOnlyAndDelete() throws Exception {
     try (Client client = client()) {
@@ -148,7 +171,7 @@ public abstract class JetcdClusterContract {
 
         cluster.kill(watched);
         try {
-          await(kv.put(bytes("j/watch/a"), bytes("2")));
+          awaitRetryingUnavailable(() -> kv.put(bytes("j/watch/a"), bytes("2")));
           WatchEvent afterKill = events.poll(60, TimeUnit.SECONDS);
           assertThat(afterKill).as("event after the watched member was killed").isNotNull();
           KeyValue kvAfter = afterKill.getKeyValue();

@@ -1,11 +1,16 @@
 package io.kvorum.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
+import io.kvorum.server.grpc.MaintenanceService;
+import io.kvorum.server.grpc.proto.DowngradeRequest;
+import io.kvorum.server.grpc.proto.DowngradeRequest.DowngradeAction;
+import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.kvorum.server.it.LocalCluster.Member;
 import io.kvorum.server.peer.PeerTransport;
 import io.kvorum.server.version.ServerVersion;
@@ -113,6 +118,14 @@ class VersionUpgradeIT {
       }
       LocalCluster.sleep(200);
     }
+  }
+
+  private static DowngradeResponse downgrade(io.grpc.Channel channel, DowngradeAction action, String version) {
+    return io.grpc.stub.ClientCalls.blockingUnaryCall(
+        channel,
+        MaintenanceService.DOWNGRADE,
+        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+        DowngradeRequest.newBuilder().setAction(action).setVersion(version).build());
   }
 
   private static String mm(Version v) {
@@ -263,10 +276,19 @@ class VersionUpgradeIT {
     for (Member m : cluster.members()) {
       waitUntil(() -> clusterVersion(m).equals(mm(next)), m + " at cluster version " + mm(next));
     }
-    String endpoint = cluster.member(1).peerUrl();
-    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"validate", next.toString(), "--endpoints", endpoint})).isEqualTo(1);
-    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"validate", base.toString(), "--endpoints", endpoint})).isZero();
-    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"enable", base.toString(), "--endpoints", endpoint})).isZero();
+    // Maintenance.Downgrade on the client port, as etcdctl 3.5's `downgrade` sends it.
+    io.grpc.ManagedChannel channel = cluster.channel(cluster.member(1));
+    assertThat(catchThrowable(() -> downgrade(channel, DowngradeAction.VALIDATE, next.toString())))
+        .as("a target that is not one minor below the cluster version")
+        .isInstanceOfSatisfying(
+            io.grpc.StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).isEqualTo("etcdserver: invalid downgrade target version"));
+    assertThat(downgrade(channel, DowngradeAction.VALIDATE, base.toString()).getVersion()).isEqualTo(mm(next));
+    assertThat(downgrade(channel, DowngradeAction.ENABLE, base.toString()).getHeader().getClusterId()).isNotZero();
+    assertThat(catchThrowable(() -> downgrade(channel, DowngradeAction.ENABLE, base.toString())))
+        .isInstanceOfSatisfying(
+            io.grpc.StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).isEqualTo("etcdserver: cluster has a downgrade job in progress"));
     for (Member m : cluster.members()) {
       waitUntil(() -> clusterVersion(m).equals(mm(base)), m + " lowered to cluster version " + mm(base));
     }
@@ -299,14 +321,14 @@ class VersionUpgradeIT {
     cluster.waitForLeader(TIMEOUT);
     Member m1 = cluster.member(1);
     waitUntil(() -> clusterVersion(m1).equals(mm(next)), "cluster version " + mm(next));
-    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"cancel", "--endpoints", m1.peerUrl()})).as("nothing to cancel").isEqualTo(1);
-    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"enable", base.toString(), "--endpoints", m1.peerUrl()})).isZero();
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"cancel", "--endpoints", m1.clientUrl()})).as("nothing to cancel").isEqualTo(1);
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"enable", base.toString(), "--endpoints", m1.clientUrl()})).isZero();
     waitUntil(() -> clusterVersion(m1).equals(mm(base)), "cluster version lowered to " + mm(base));
     assertThat(cluster.stop(m1, Duration.ofSeconds(30))).isZero();
     m1.jar(LocalCluster.defaultJar());
     cluster.restart(m1);
     cluster.waitForLeader(TIMEOUT);
-    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"cancel", "--endpoints", cluster.member(2).peerUrl()})).isZero();
+    assertThat(io.kvorum.server.version.DowngradeCommand.run(new String[] {"cancel", "--endpoints", cluster.member(2).clientUrl()})).isZero();
     Member m2 = cluster.member(2);
     waitUntil(
         () -> {
