@@ -81,8 +81,7 @@ public final class ScenarioRunner {
 
             healEverything(cluster, timeline);
             History history = load.readAllKeys();
-            long finalReadsFailed = history.operations().stream()
-                    .filter(op -> op.client() == config.clients() && op.isUnknown()).count();
+            long finalReadsFailed = load.unreadKeys();
             long lastWrite = lastAcknowledgedRevision(history);
             awaitWatchers(watchers, lastWrite, timeline);
             watchers.forEach(Watcher::close);
