@@ -92,10 +92,26 @@ public final class CrashDurability {
         }
     }
 
+    /**
+     * Reads every written key, linearizably. A channel may still hold a connection to a member
+     * process killed by the last cycle, so an UNAVAILABLE moves on to the next endpoint, for a
+     * bounded number of attempts.
+     */
     private static Map<String, String> readAll(Endpoints endpoints) {
-        var response = KVGrpc.newBlockingStub(endpoints.channel(0)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(PREFIX))
-                        .setRangeEnd(ByteString.copyFromUtf8("dur0")).build()); // '0' follows '/'
+        RangeRequest request = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(PREFIX))
+                .setRangeEnd(ByteString.copyFromUtf8("dur0")).build(); // '0' follows '/'
+        io.etcd.jetcd.api.RangeResponse response = null;
+        for (int attempt = 0; response == null; attempt++) {
+            try {
+                response = KVGrpc.newBlockingStub(endpoints.channel(attempt % endpoints.size()))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS).range(request);
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || attempt >= 3 * endpoints.size()) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            }
+        }
         Map<String, String> stored = new HashMap<>();
         for (KeyValue kv : response.getKvsList()) {
             stored.put(kv.getKey().toStringUtf8(), kv.getValue().toStringUtf8());
