@@ -153,7 +153,12 @@ class KVClusterOperatorIT {
       return s != null && s.getUpgrade() == null && "1.1.0".equals(s.getVersion());
     });
     assertThat(beta.calls("stop beta-0")).as("the replaced member is not replaced again").isEmpty();
-    assertThat(beta.calls("stop beta-")).hasSize(2);
+    assertThat(beta.calls("start beta-0 ")).as("beta-0 comes back at the target").containsOnly("start beta-0 1.1.0");
+    // beta-1 and beta-2 come back at 1.0.0 and are then replaced; a pod that has not started
+    // yet counts as the unhealthy member and is replaced first, without a stop of its own.
+    assertThat(beta.calls("stop beta-")).hasSizeBetween(1, 2).doesNotHaveDuplicates();
+    assertThat(beta.calls("start beta-1 1.1.0")).isNotEmpty();
+    assertThat(beta.calls("start beta-2 1.1.0")).isNotEmpty();
     assertThat(beta.calls("snapshot")).as("the recorded snapshot counts; no second one").isEmpty();
     assertThat(client.pods().inNamespace(NS).withLabel(MemberNames.LABEL_CLUSTER, "beta").list().getItems())
         .hasSize(3)
