@@ -9,7 +9,13 @@ public enum Bucket {
   /** Store bookkeeping: consistent index, compaction revisions, alarms. */
   META("meta"),
   /** Lease id (8 bytes big-endian) to a serialized LeaseGrantRequest (id and TTL). */
-  LEASE("lease");
+  LEASE("lease"),
+  /**
+   * The server's authentication state (etcd's auth, authUsers and authRoles buckets): written
+   * only through {@code ApplyBatch.putAuth}, so it is as durable and as consistent with the
+   * applied index as the key space, and travels with every backend snapshot.
+   */
+  AUTH("auth");
 
   private final String columnFamily;
 

@@ -98,6 +98,19 @@ public final class ApplyBatch implements AutoCloseable {
   }
 
   /**
+   * Stores a record of the server's auth state ({@link io.kvorum.storage.backend.Bucket#AUTH})
+   * with this batch: it becomes durable with the batch's applied index, or not at all.
+   */
+  public void putAuth(byte[] key, byte[] value) {
+    store.putAuth(this, key, value);
+  }
+
+  /** Deletes a record of the server's auth state with this batch. */
+  public void deleteAuth(byte[] key) {
+    store.deleteAuth(this, key);
+  }
+
+  /**
    * Writes everything of this batch and {@code appliedIndex} (the Raft index of the last entry
    * it applied) in one atomic backend write, then notifies watchers.
    */

@@ -517,6 +517,34 @@ public final class MvccStore implements AutoCloseable {
     });
   }
 
+  void putAuth(ApplyBatch owner, byte[] key, byte[] value) {
+    write(owner, () -> {
+      backend.put(batch, Bucket.AUTH, key, value);
+      return null;
+    });
+  }
+
+  void deleteAuth(ApplyBatch owner, byte[] key) {
+    write(owner, () -> {
+      backend.delete(batch, Bucket.AUTH, key);
+      return null;
+    });
+  }
+
+  /**
+   * Visits the committed records of the server's auth state in key order (after {@link #open}
+   * or {@link #restore}, to rebuild the server's in-memory copy).
+   */
+  public void scanAuth(Backend.EntryVisitor visitor) {
+    lock.readLock().lock();
+    try {
+      checkUsable();
+      backend.scan(Bucket.AUTH, null, null, visitor);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   void commit(ApplyBatch owner, long appliedIndex) {
     lock.writeLock().lock();
     try {
