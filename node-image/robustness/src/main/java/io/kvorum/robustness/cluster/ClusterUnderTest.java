@@ -65,6 +65,32 @@ public interface ClusterUnderTest extends AutoCloseable {
 
     boolean supportsFailpoints();
 
+    /** The binary {@code member} runs (or will run at its next start). */
+    MemberBinary binaryOf(String member);
+
+    /**
+     * Stops {@code member} the way an operator does (SIGTERM, SIGKILL only if it has not exited
+     * within a bound) and starts it again on its data dir with {@code binary}: one step of a
+     * rolling upgrade.
+     */
+    void restartWith(String member, MemberBinary binary);
+
+    /**
+     * Hands leadership from the leader {@code from} to {@code to} (Maintenance.MoveLeader, sent to
+     * {@code from}), as etcdctl move-leader does before the leader is taken down.
+     */
+    void moveLeader(String from, String to);
+
+    /**
+     * The cluster version {@code member} reports, {@code etcdcluster} of {@code GET /version} on
+     * its client URL (like {@code 3.4.0} or {@code 1.1.0}; {@code not_decided} before the leader
+     * decided); {@code unreachable} if it does not answer.
+     */
+    String clusterVersion(String member);
+
+    /** Where members' data dirs and logs are; other files a fault needs may go here too. */
+    java.nio.file.Path workDir();
+
     PeerNetwork network();
 
     /** Kills every member and proxy. Data dirs and logs stay for inspection. */

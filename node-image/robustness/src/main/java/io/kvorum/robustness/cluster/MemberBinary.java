@@ -1,10 +1,18 @@
 package io.kvorum.robustness.cluster;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * How to run one member: the command line for a set of {@link MemberFlags}. The two
@@ -91,5 +99,56 @@ public sealed interface MemberBinary {
         public boolean supportsFailpoints() {
             return true;
         }
+
+        /** The server version the jar reports: {@code server.version} in its {@value #VERSION_FILE}. */
+        public String version() {
+            try (FileSystem zip = FileSystems.newFileSystem(jar); Reader in = Files.newBufferedReader(zip.getPath(VERSION_FILE))) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("server.version");
+                if (v == null || v.isBlank()) {
+                    throw new IllegalStateException(jar + "!/" + VERSION_FILE + " has no server.version");
+                }
+                return v.trim();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + VERSION_FILE + " from " + jar, e);
+            }
+        }
+
+        /**
+         * The same build reporting another version, as {@code -Drevision=<version>} would have
+         * built it: a copy of the jar at {@code dir/kvorum-<version>.jar} whose
+         * {@value #VERSION_FILE} says {@code server.version=<version>}. That file is the only
+         * thing the revision changes in the jar (the manifest carries no version), and rewriting
+         * it takes a second where a second build takes minutes. node-image/server's
+         * VersionUpgradeIT builds its "other versions" the same way.
+         */
+        public KvorumJar asVersion(String version, Path dir) {
+            if (!version.matches("\\d+\\.\\d+\\.\\d+")) {
+                throw new IllegalArgumentException("version '" + version + "' is not MAJOR.MINOR.PATCH, like 1.1.0");
+            }
+            Path copy = dir.resolve("kvorum-" + version + ".jar");
+            try {
+                Files.createDirectories(dir);
+                Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
+                try (FileSystem zip = FileSystems.newFileSystem(copy)) {
+                    Files.writeString(zip.getPath(VERSION_FILE), "server.version=" + version + "\n", StandardCharsets.UTF_8);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make " + copy + " from " + jar, e);
+            }
+            return new KvorumJar(java, copy);
+        }
+
+        /** {@code 1.0.3} -> {@code 1.1.0}: the newest version a rolling upgrade from this one may go to. */
+        public static String nextMinor(String version) {
+            String[] parts = version.split("[.-]");
+            if (parts.length < 2 || !parts[0].matches("\\d+") || !parts[1].matches("\\d+")) {
+                throw new IllegalArgumentException("version '" + version + "' does not start with MAJOR.MINOR");
+            }
+            return parts[0] + "." + (Integer.parseInt(parts[1]) + 1) + ".0";
+        }
+
+        static final String VERSION_FILE = "kvorum-version.properties";
     }
 }

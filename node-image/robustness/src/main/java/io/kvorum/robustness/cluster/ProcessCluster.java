@@ -8,6 +8,7 @@ import io.etcd.jetcd.api.MemberAddRequest;
 import io.etcd.jetcd.api.MemberAddResponse;
 import io.etcd.jetcd.api.MemberListRequest;
 import io.etcd.jetcd.api.MemberRemoveRequest;
+import io.etcd.jetcd.api.MoveLeaderRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
@@ -46,6 +47,9 @@ public final class ProcessCluster implements ClusterUnderTest {
     private static final Duration ADMIN_TIMEOUT = Duration.ofMillis(800);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long a member may take to exit after SIGTERM before it gets SIGKILL. */
+    private static final Duration GRACEFUL_STOP_TIMEOUT = Duration.ofSeconds(30);
+
     private final MemberBinary binary;
     private final Path workDir;
     private final Consumer<String> log;
@@ -68,7 +72,7 @@ public final class ProcessCluster implements ClusterUnderTest {
             String name = "m" + i;
             MemberFlags flags = new MemberFlags(name, workDir.resolve(name).resolve("data"), ports[3 * i],
                     ports[3 * i + 1], ports[3 * i + 2], initialCluster, token, false);
-            nodes.put(name, new Node(flags, workDir.resolve(name + ".log")));
+            nodes.put(name, new Node(flags, binary, workDir.resolve(name + ".log")));
             network.addMember(name, flags.proxyPort(), flags.peerPort());
         }
         this.admin = new Endpoints(nodes.values().stream().map(n -> n.flags.clientUrl()).toList());
@@ -130,14 +134,15 @@ public final class ProcessCluster implements ClusterUnderTest {
         }
         try {
             Files.createDirectories(n.flags.dataDir().getParent());
-            ProcessBuilder pb = new ProcessBuilder(binary.command(n.flags)).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(n.binary.command(n.flags)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(n.logFile.toFile()));
-            pb.environment().putAll(binary.environment(n.failpoints));
+            pb.environment().putAll(n.binary.environment(n.failpoints));
             n.process = pb.start();
             n.paused = false;
-            log.accept("started " + member + " (pid " + n.process.pid() + (n.failpoints.isEmpty() ? "" : ", failpoints " + n.failpoints) + ")");
+            log.accept("started " + member + " (pid " + n.process.pid() + (n.failpoints.isEmpty() ? "" : ", failpoints " + n.failpoints)
+                    + (n.binary.equals(binary) ? "" : ", " + n.binary.describe()) + ")");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + member + " with " + binary.describe(), e);
+            throw new UncheckedIOException("cannot start " + member + " with " + n.binary.describe(), e);
         }
     }
 
@@ -203,6 +208,76 @@ public final class ProcessCluster implements ClusterUnderTest {
         kill(member);
         node(member).failpoints = failpoints;
         start(member);
+    }
+
+    @Override
+    public synchronized MemberBinary binaryOf(String member) {
+        return node(member).binary;
+    }
+
+    @Override
+    public void restartWith(String member, MemberBinary newBinary) {
+        Process p;
+        synchronized (this) {
+            p = node(member).process;
+        }
+        if (p != null && p.isAlive()) {
+            p.destroy(); // SIGTERM: the member may finish what it is doing and close its files
+            try {
+                if (!p.waitFor(GRACEFUL_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.accept(member + " did not exit within " + GRACEFUL_STOP_TIMEOUT + " of SIGTERM: SIGKILL");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while stopping " + member, e);
+            }
+            kill(member); // no-op if it exited
+            log.accept("stopped " + member + " (exit code " + p.exitValue() + ")");
+        }
+        synchronized (this) {
+            node(member).binary = newBinary;
+        }
+        start(member);
+    }
+
+    @Override
+    public void moveLeader(String from, String to) {
+        Map<String, StatusResponse> statuses = statuses();
+        if (!statuses.containsKey(from) || !statuses.containsKey(to)) {
+            throw new IllegalStateException("cannot move the leader from " + from + " to " + to + ": only "
+                    + statuses.keySet() + " answer Status");
+        }
+        long target = statuses.get(to).getHeader().getMemberId();
+        MaintenanceGrpc.newBlockingStub(admin.channel(members().indexOf(from))).withDeadlineAfter(15, TimeUnit.SECONDS)
+                .moveLeader(MoveLeaderRequest.newBuilder().setTargetID(target).build());
+        log.accept("moved the leader from " + from + " to " + to);
+    }
+
+    @Override
+    public String clusterVersion(String member) {
+        java.net.URI uri = java.net.URI.create(node(member).flags.clientUrl() + "/version");
+        try {
+            java.net.http.HttpResponse<String> r = VERSION_CLIENT.send(
+                    java.net.http.HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher m = CLUSTER_VERSION.matcher(r.body());
+            return r.statusCode() == 200 && m.find() ? m.group(1) : "unreachable";
+        } catch (IOException e) {
+            return "unreachable";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unreachable";
+        }
+    }
+
+    /** {@code {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}}: the second field. */
+    private static final java.util.regex.Pattern CLUSTER_VERSION = java.util.regex.Pattern.compile("\"etcdcluster\"\\s*:\\s*\"([^\"]*)\"");
+    private static final java.net.http.HttpClient VERSION_CLIENT = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2)).version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    @Override
+    public Path workDir() {
+        return workDir;
     }
 
     private void signal(String member, String signal) {
@@ -475,13 +550,15 @@ public final class ProcessCluster implements ClusterUnderTest {
     /** One member's process and configuration. Guarded by the cluster's lock. */
     private static final class Node {
         MemberFlags flags;
+        MemberBinary binary;
         final Path logFile;
         Process process;
         boolean paused;
         String failpoints = "";
 
-        Node(MemberFlags flags, Path logFile) {
+        Node(MemberFlags flags, MemberBinary binary, Path logFile) {
             this.flags = flags;
+            this.binary = binary;
             this.logFile = logFile;
         }
     }

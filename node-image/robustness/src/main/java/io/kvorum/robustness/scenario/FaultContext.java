@@ -46,6 +46,28 @@ public record FaultContext(ClusterUnderTest cluster, Random random, Consumer<Str
                 + ": the fault did not take effect, or the cluster cannot elect");
     }
 
+    /**
+     * Waits until every one of {@code members} reports a cluster version {@code majorMinor.x}
+     * (its {@code GET /version}), within {@link #RESTART_BOUND}: the leader decides the cluster
+     * version from the members' versions, so it moves a little after the last member is up.
+     */
+    public void awaitClusterVersion(String majorMinor, List<String> members) {
+        long deadline = System.nanoTime() + RESTART_BOUND.toNanos();
+        java.util.Map<String, String> seen = new java.util.TreeMap<>();
+        while (true) {
+            members.forEach(m -> seen.put(m, cluster.clusterVersion(m)));
+            if (seen.values().stream().allMatch(v -> v.startsWith(majorMinor + "."))) {
+                log.accept("cluster version " + seen);
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the cluster version did not become " + majorMinor + " within "
+                        + RESTART_BOUND + ": members report " + seen);
+            }
+            sleep(Duration.ofMillis(200));
+        }
+    }
+
     public void sleep(Duration d) {
         try {
             Thread.sleep(d);

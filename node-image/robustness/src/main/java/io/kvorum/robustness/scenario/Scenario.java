@@ -86,6 +86,54 @@ public enum Scenario {
             }
         }
     },
+    /**
+     * Kvorum only: every member moves to a build one minor newer (1.0.0 -> 1.1.0), one at a time,
+     * SIGTERM and start on its data dir, followers first; the leader hands its leadership to an
+     * upgraded member first (MoveLeader) and goes last. While the versions are mixed the cluster
+     * version must stay at the old one; once all members run the new build it must move up, on
+     * every member, within the restart bound.
+     */
+    ROLLING_UPGRADE {
+        @Override
+        public String unsupportedReason(MemberBinary binary) {
+            return binary instanceof MemberBinary.KvorumJar ? null
+                    : name() + " needs two builds of the same server; " + binary.describe() + " is one fixed binary";
+        }
+
+        @Override
+        void inject(FaultContext f) {
+            var cluster = f.cluster();
+            var from = (MemberBinary.KvorumJar) cluster.binaryOf(cluster.members().getFirst());
+            String oldVersion = from.version();
+            String newVersion = MemberBinary.KvorumJar.nextMinor(oldVersion);
+            MemberBinary to = from.asVersion(newVersion, cluster.workDir().resolve("builds"));
+            f.log().accept("upgrading " + oldVersion + " -> " + newVersion + " (" + to.describe() + ")");
+            f.awaitClusterVersion(majorMinor(oldVersion), cluster.members());
+
+            String leader = f.leader();
+            List<String> followers = cluster.members().stream().filter(m -> !m.equals(leader)).toList();
+            for (String m : followers) {
+                cluster.restartWith(m, to);
+                cluster.awaitHealthy(FaultContext.RESTART_BOUND);
+                String mixed = cluster.clusterVersion(m);
+                if (!mixed.startsWith(majorMinor(oldVersion) + ".")) {
+                    throw new IllegalStateException("with " + leader + " still on " + oldVersion + ", " + m
+                            + " reports cluster version " + mixed + "; a mixed cluster must stay at " + majorMinor(oldVersion));
+                }
+            }
+            String newLeader = followers.get(f.random().nextInt(followers.size()));
+            cluster.moveLeader(leader, newLeader);
+            f.awaitLeaderOtherThan(leader);
+            cluster.restartWith(leader, to);
+            cluster.awaitHealthy(FaultContext.RESTART_BOUND);
+            f.awaitClusterVersion(majorMinor(newVersion), cluster.members());
+        }
+
+        private static String majorMinor(String version) {
+            String[] parts = version.split("\\.");
+            return parts[0] + "." + parts[1];
+        }
+    },
     /** Replace a follower by an empty member of the same name (member remove, add, empty data dir). */
     REPLACE_FOLLOWER {
         @Override

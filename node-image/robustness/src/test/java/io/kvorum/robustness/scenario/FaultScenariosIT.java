@@ -41,7 +41,7 @@ class FaultScenariosIT {
                 if (!only.isEmpty() && !List.of(only.split(",")).contains(scenario.name())) {
                     continue;
                 }
-                for (long seed : PROFILE.seeds()) {
+                for (long seed : PROFILE.seedsFor(scenario, !System.getProperty("robustness.seeds", "").isBlank())) {
                     out.add(Arguments.of(target, scenario, seed));
                 }
             }
