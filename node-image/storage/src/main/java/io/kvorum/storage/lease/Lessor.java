@@ -202,6 +202,13 @@ public final class Lessor {
     return out;
   }
 
+  /** Forgets every lease and attachment (the store is rebuilt from a snapshot); keeps the role. */
+  public synchronized void clear() {
+    leases.clear();
+    leaseOfKey.clear();
+    deadlines.clear();
+  }
+
   /** This member became leader: every lease gets its full TTL from now plus {@code extendNanos}. */
   public synchronized void promote(long extendNanos) {
     primary = true;

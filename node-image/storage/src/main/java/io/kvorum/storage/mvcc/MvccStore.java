@@ -68,7 +68,8 @@ import org.rocksdb.WriteBatch;
  * that fails with an {@link EtcdException} changed nothing.
  *
  * <p><b>Recovery.</b> {@link #open} rebuilds the key index, leases and their keys from the
- * backend, then the current, compact and consistent revisions from its metadata.
+ * backend, then the current, compact and consistent revisions from its metadata. {@link
+ * #restore} does the same over a snapshot's backend while the store stays open.
  */
 public final class MvccStore implements AutoCloseable {
   private static final byte[] CONSISTENT_INDEX = utf8("consistent_index");
@@ -77,12 +78,12 @@ public final class MvccStore implements AutoCloseable {
   private static final byte[] ALARM_NOSPACE = utf8("alarm_nospace");
   private static final byte[] CONF_STATE = utf8("confState");
 
-  private final Backend backend;
+  private Backend backend;
   private final StoreOptions options;
   private final TreeIndex index = new TreeIndex();
   private final Lessor lessor;
   private final WatchableStore watchable;
-  private final Compactor compactor;
+  private Compactor compactor;
   /** Compactions applied in the open batch, handed to the compactor once committed. */
   private final List<Long> uncommittedCompactions = new ArrayList<>();
   private long finishedCompactRev = -1;
@@ -111,16 +112,55 @@ public final class MvccStore implements AutoCloseable {
     this.lessor = new Lessor(options.nanoTime(), options.minLeaseTtlSeconds());
     restore();
     this.watchable = new WatchableStore(this, options);
-    this.compactor = new Compactor(this, options.compactionBatchLimit(),
-        options.compactionSleepIntervalMillis());
+    startCompactor();
+  }
+
+  private void startCompactor() {
+    compactor = new Compactor(this, options.compactionBatchLimit(), options.compactionSleepIntervalMillis());
     if (compactRev > finishedCompactRev) {
-      compactor.schedule(compactRev); // resume what a crash or close interrupted
+      compactor.schedule(compactRev); // resume what a crash, close or restore interrupted
     }
   }
 
   /** Opens the store over {@code backend}, rebuilding its in-memory state. */
   public static MvccStore open(Backend backend, StoreOptions options) {
     return new MvccStore(backend, options);
+  }
+
+  /**
+   * Replaces the whole state with a snapshot's backend, as etcd's {@code store.Restore}: a
+   * follower too far behind installs the leader's database instead of replaying entries.
+   *
+   * <p>Watchers survive it. Every watcher becomes unsynced with its {@code minRev} unchanged and
+   * catches up from the new backend, so it sees each revision it missed exactly once, or, when
+   * the snapshot is compacted past its {@code minRev}, gets a compacted response. Example: a
+   * watcher on {@code /a} has seen up to revision 40 (minRev 41); the snapshot is at revision 90,
+   * compacted at 30; the next sync pass sends the events of 41..90 that match {@code /a}.
+   *
+   * @param swap closes the current backend and opens the snapshot's in its place; it runs under
+   *     the store's write lock, so no reader sees a closed or half-written backend
+   */
+  public void restore(java.util.function.UnaryOperator<Backend> swap) {
+    compactor.close(); // a job of the old state must not delete history of the new one
+    lock.writeLock().lock();
+    try {
+      if (openBatch != null) {
+        throw new IllegalStateException("cannot restore a snapshot while an apply batch is open");
+      }
+      backend = swap.apply(backend);
+      index.clear();
+      lessor.clear();
+      pending.clear();
+      uncommittedCompactions.clear();
+      currentRev = 1;
+      compactRev = -1;
+      uncommittedEvents = new ArrayList<>();
+      restore();
+      startCompactor();
+      watchable.resyncAll();
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   private void restore() {

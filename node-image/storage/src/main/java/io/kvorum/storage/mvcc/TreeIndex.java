@@ -31,6 +31,11 @@ final class TreeIndex {
     return end;
   }
 
+  /** Forgets every key, before a rebuild from another backend. */
+  void clear() {
+    tree.clear();
+  }
+
   void put(ByteString key, Revision rev) {
     tree.computeIfAbsent(key, KeyIndex::new).put(rev);
   }

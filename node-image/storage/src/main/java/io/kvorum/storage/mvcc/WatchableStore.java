@@ -155,6 +155,15 @@ public final class WatchableStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The store's contents were replaced (a snapshot): every watcher catches up from the new
+   * backend. Called under the store's write lock.
+   */
+  void resyncAll() {
+    unsynced.addAll(synced);
+    synced.clear();
+  }
+
   /** Called by a commit, under the store's write lock, with the events it made durable. */
   void notifyCommitted(List<Event> events, long rev) {
     if (events.isEmpty()) {

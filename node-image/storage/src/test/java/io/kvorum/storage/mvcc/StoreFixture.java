@@ -64,6 +64,16 @@ final class StoreFixture implements AutoCloseable {
     return n[0];
   }
 
+  /** Installs a leader's snapshot file in place, as a follower far behind does. */
+  void installSnapshot(Path snapshot, Path dbDir) {
+    store.restore(old -> {
+      old.close();
+      io.kvorum.storage.snap.BackendSnapshot.restore(snapshot, dbDir);
+      return backend = Backend.open(dbDir);
+    });
+    nextIndex = store.consistentIndex() + 1;
+  }
+
   void restart() {
     close();
     open();

@@ -97,6 +97,40 @@ class WatchTest {
     assertThat(byWatch.get(noPut)).extracting(Event::getType).containsExactly(Event.EventType.DELETE);
   }
 
+  /**
+   * A follower far behind installs the leader's snapshot: its watchers must neither stop nor
+   * repeat. Here the watcher has seen revisions 2..3 of its own store; the "leader" wrote 2..6
+   * with the same first two puts, so after the restore the watcher gets exactly 4..6, then
+   * live commits on top.
+   */
+  @Test
+  void watcherCatchesUpAcrossASnapshotRestoreAndKeepsReceiving(@TempDir Path leaderDir, @TempDir Path scratch)
+      throws Exception {
+    WatchStream s = f.store.watchableStore().newWatchStream(100);
+    s.watch(watch("k").setRangeEnd(bs("l")).build());
+    put("k1", "a");
+    put("k2", "b");
+    assertThat(events(s, 2, new ArrayList<>())).extracting(e -> e.getKv().getModRevision()).containsExactly(2L, 3L);
+
+    Path snapshot = scratch.resolve("leader.db");
+    try (StoreFixture leader = new StoreFixture(leaderDir)) {
+      for (String[] kv : new String[][] {{"k1", "a"}, {"k2", "b"}, {"k3", "c"}, {"other", "x"}, {"k1", "d"}}) {
+        leader.apply(b -> b.put(PutRequest.newBuilder().setKey(bs(kv[0])).setValue(bs(kv[1])).build()));
+      }
+      try (var out = java.nio.file.Files.newOutputStream(snapshot)) {
+        io.kvorum.storage.snap.BackendSnapshot.write(leader.backend, scratch, out);
+      }
+    }
+    f.installSnapshot(snapshot, dir.resolve("restored"));
+    assertThat(f.store.currentRevision()).isEqualTo(6);
+
+    List<Event> caughtUp = events(s, 2, new ArrayList<>());
+    assertThat(caughtUp).extracting(e -> e.getKv().getKey().toStringUtf8() + "@" + e.getKv().getModRevision())
+        .containsExactly("k3@4", "k1@6");
+    put("k9", "live");
+    assertThat(events(s, 1, new ArrayList<>())).extracting(e -> e.getKv().getModRevision()).containsExactly(7L);
+  }
+
   @Test
   void catchesUpFromAnOldRevisionWhileWritesContinue() throws Exception {
     for (int i = 0; i < 1500; i++) {
