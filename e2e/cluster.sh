@@ -2,6 +2,9 @@
 # A local single-node Kubernetes made of real components, run as plain processes.
 #
 #   e2e/cluster.sh up        start everything that is not running (idempotent)
+#   e2e/cluster.sh up --storage kvorum
+#                            the same, with the API server's data in a 3-member Kvorum cluster
+#                            on loopback instead of Debian's etcd (KVORUM_E2E_STORAGE=kvorum)
 #   e2e/cluster.sh down      stop everything, remove containers, mounts, interfaces and rules
 #   e2e/cluster.sh status    one line per component, then nodes and kube-system pods
 #   e2e/cluster.sh env       print `export KUBECONFIG=...` for this cluster
@@ -13,6 +16,11 @@
 #                             store the API server's data in an etcd-compatible server that is
 #                             already running (e.g. a Kvorum cluster) instead of starting
 #                             Debian's etcd; compare behaviours with the same workload
+#   KVORUM_E2E_STORAGE=etcd|kvorum   what `up` stores the API server's data in (default etcd;
+#                             `--storage` overrides it). kvorum runs node-image/server/target/
+#                             kvorum.jar (or KVORUM_E2E_KVORUM_JAR, or the cached jar of
+#                             e2e/demo.sh) as kvorum-1..3: clients 127.0.0.1:32479,32579,32679,
+#                             peers :32480,32580,32680, data in $KVORUM_CACHE/run/kvorum
 #   KVORUM_E2E_CONTROL_PLANE_ONLY=1
 #                             start etcd, kube-apiserver, kube-controller-manager and
 #                             kube-scheduler only (no containerd, kubelet, kube-proxy, DNS)
@@ -43,6 +51,9 @@ SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SVC_IP=10.96.0.1
 DNS_IP=10.96.0.10
 ETCD_CLIENT=${KVORUM_E2E_ETCD_SERVERS:-http://127.0.0.1:32379}
+STORAGE=${KVORUM_E2E_STORAGE:-etcd}
+KVORUM_MEMBERS=(kvorum-1 kvorum-2 kvorum-3)
+KVORUM_CLIENT_PORTS=(32479 32579 32679)
 ETCD_PEER=http://127.0.0.1:32380
 APISERVER=https://$NODE_IP:6443
 
@@ -72,7 +83,8 @@ kubectl() { "$BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 # etcd on this machine.
 pid_of() {
   local p prog cmdline
-  read -r p prog < "$PIDS/$1.pid" 2>/dev/null || return 0
+  [[ -f "$PIDS/$1.pid" ]] || return 0
+  read -r p prog < "$PIDS/$1.pid" || return 0
   [[ -n "$p" && -n "$prog" ]] || return 0
   cmdline=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || return 0
   [[ "$cmdline" == *"$prog"* && "$cmdline" == *"$KVORUM_CACHE"* ]] && echo "$p"
@@ -256,6 +268,61 @@ start_etcd() {
     --listen-peer-urls "$ETCD_PEER" --initial-advertise-peer-urls "$ETCD_PEER" \
     --initial-cluster "kvorum-e2e=$ETCD_PEER" --listen-metrics-urls http://127.0.0.1:32381
   wait_until etcd 60 etcdctl --endpoints "$ETCD_CLIENT" endpoint health
+}
+
+# The API server's storage as recorded by the `up` that started it: switching needs a `down`
+# first, because the API server holds its data in one place and the kubelet's and
+# controllers' state would not match the other.
+check_storage() {
+  local recorded
+  recorded=$(cat "$RUN_DIR/storage" 2>/dev/null || echo etcd)
+  if running kube-apiserver && [[ "$recorded" != "$STORAGE" ]]; then
+    die "the cluster is up with its data in $recorded; run 'e2e/cluster.sh down' before 'up --storage $STORAGE'"
+  fi
+  echo "$STORAGE" > "$RUN_DIR/storage"
+}
+
+start_storage() {
+  case "$STORAGE" in
+    etcd) start_etcd ;;
+    kvorum) start_kvorum ;;
+    *) die "unknown storage '$STORAGE': etcd or kvorum" ;;
+  esac
+}
+
+kvorum_jar() {
+  local candidate
+  for candidate in "${KVORUM_E2E_KVORUM_JAR:-}" "$E2E_DIR/../node-image/server/target/kvorum.jar" \
+      "$KVORUM_CACHE"/jars/kvorum-*.jar; do
+    [[ -n "$candidate" && -s "$candidate" ]] && { echo "$candidate"; return 0; }
+  done
+  die "no kvorum.jar: build it (./mvnw -B -pl node-image/server -am package -DskipTests) or set KVORUM_E2E_KVORUM_JAR"
+}
+
+# Three Kvorum members on loopback; the API server is given all three client URLs, as it
+# would be given an etcd cluster's.
+start_kvorum() {
+  local java=${KVORUM_E2E_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java} jar i name peers="" urls=""
+  jar=$(kvorum_jar)
+  for i in 0 1 2; do
+    peers+="${peers:+,}${KVORUM_MEMBERS[$i]}=http://127.0.0.1:$((KVORUM_CLIENT_PORTS[i] + 1))"
+    urls+="${urls:+,}http://127.0.0.1:${KVORUM_CLIENT_PORTS[$i]}"
+  done
+  for i in 0 1 2; do
+    name=${KVORUM_MEMBERS[$i]}
+    mkdir -p "$RUN_DIR/kvorum/$name"; chmod 700 "$RUN_DIR/kvorum/$name"
+    start_daemon "$name" "$java" -Xmx512m --enable-native-access=ALL-UNNAMED -jar "$jar" \
+      --name "$name" --data-dir "$RUN_DIR/kvorum/$name" \
+      --listen-client-urls "http://127.0.0.1:${KVORUM_CLIENT_PORTS[$i]}" \
+      --advertise-client-urls "http://127.0.0.1:${KVORUM_CLIENT_PORTS[$i]}" \
+      --listen-peer-urls "http://127.0.0.1:$((KVORUM_CLIENT_PORTS[i] + 1))" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$((KVORUM_CLIENT_PORTS[i] + 1))" \
+      --initial-cluster "$peers" --initial-cluster-token kvorum-e2e-storage --initial-cluster-state new
+  done
+  log "storage: Kvorum $(basename "$jar") ($jar)"
+  ETCD_CLIENT=$urls
+  wait_until kvorum-1 120 etcdctl --endpoints "127.0.0.1:${KVORUM_CLIENT_PORTS[0]}" endpoint health
+  wait_until "Kvorum cluster of 3" 60 etcdctl --endpoints "${urls//http:\/\//}" endpoint health --cluster
 }
 
 start_apiserver() {
@@ -517,7 +584,8 @@ cmd_up() {
   ensure_packages
   ensure_pki
   ensure_node_address
-  start_etcd
+  check_storage
+  start_storage
   start_apiserver
   start_controller_manager
   start_scheduler
@@ -550,7 +618,9 @@ cmd_down() {
     stop_daemon kube-proxy
     [[ -x "$BIN_DIR/kube-proxy" ]] && "$BIN_DIR/kube-proxy" --cleanup >> "$LOG_DIR/kube-proxy.log" 2>&1 || true
   fi
-  for c in pv-recycler dockerd containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$c"; done
+  for c in pv-recycler dockerd containerd kube-scheduler kube-controller-manager kube-apiserver etcd "${KVORUM_MEMBERS[@]}"; do
+    stop_daemon "$c"
+  done
   # mounts the kubelet and containerd made under our folders (projected tokens, shm, rootfs)
   findmnt -rn -o TARGET | awk -v a="$RUN_DIR/" -v b="$CONTAINERD_ROOT/" -v c="$DOCKER_ROOT/" \
       'index($0, a) == 1 || index($0, b) == 1 || index($0, c) == 1' | sort -r \
@@ -562,7 +632,7 @@ cmd_down() {
   ip link del "$POD_BRIDGE" 2>/dev/null || true
   ip link del "$NODE_IF" 2>/dev/null || true
   # cluster state goes; the image stores and the binaries stay
-  rm -rf "$RUN_DIR/etcd" "$KUBELET_DIR" "$RUN_DIR/cni" "$RUN_DIR/containerd/state" "$VOLUMES_DIR" "$PIDS"
+  rm -rf "$RUN_DIR/etcd" "$RUN_DIR/kvorum" "$RUN_DIR/storage" "$KUBELET_DIR" "$RUN_DIR/cni" "$RUN_DIR/containerd/state" "$VOLUMES_DIR" "$PIDS"
   log "cluster down (binaries and images kept under $KVORUM_CACHE)"
 }
 
@@ -587,9 +657,11 @@ remove_kube_iptables_chains() {
 
 cmd_status() {
   local c p state rc=0
-  for c in etcd kube-apiserver kube-controller-manager kube-scheduler containerd dockerd kubelet kube-proxy pv-recycler; do
+  local storage=(etcd)
+  [[ "$(cat "$RUN_DIR/storage" 2>/dev/null)" == kvorum ]] && storage=("${KVORUM_MEMBERS[@]}")
+  for c in "${storage[@]}" kube-apiserver kube-controller-manager kube-scheduler containerd dockerd kubelet kube-proxy pv-recycler; do
     p=$(pid_of "$c")
-    if running "$c"; then state="running (pid $p)"; else state="stopped"; [[ "$c" =~ ^(etcd|kube-apiserver)$ ]] && rc=1; fi
+    if running "$c"; then state="running (pid $p)"; else state="stopped"; [[ "$c" =~ ^(etcd|kvorum-.|kube-apiserver)$ ]] && rc=1; fi
     printf '%-24s %s\n' "$c" "$state"
   done
   if running kube-apiserver; then
@@ -606,7 +678,11 @@ cmd_status() {
 # One function, read whole before it runs: editing this file while `up` runs is harmless.
 main() {
   case "${1:-}" in
-    up) cmd_up ;;
+    up)
+      if [[ "${2:-}" == --storage && -n "${3:-}" ]]; then STORAGE=$3
+      elif [[ -n "${2:-}" ]]; then die "usage: e2e/cluster.sh up [--storage etcd|kvorum]"
+      fi
+      cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     env) echo "export KUBECONFIG=$ADMIN_KUBECONFIG" ;;

@@ -64,9 +64,43 @@ final class LocalKube {
       env.put("PATH", binDir + ":" + System.getenv("PATH"));
       env.put("ETCDCTL_API", "3");
       env.put("DOCKER_HOST", "unix://" + dirs.get(1) + "/docker.sock");
+      // ctr (Debian's containerd package) talks to the kubelet's containerd, pods' namespace
+      env.put("CONTAINERD_ADDRESS", dirs.get(1) + "/containerd/containerd.sock");
+      env.put("CONTAINERD_NAMESPACE", "k8s.io");
       instance = new LocalKube(repo, versionA, new Cli(env));
     }
     return instance;
+  }
+
+  /**
+   * helm upgrade --install of the operator chart with the locally built image, then waits for
+   * its Deployment to be Available. Idempotent: a second call with nothing changed is a no-op
+   * release revision.
+   */
+  void installOperator() {
+    run(Duration.ofSeconds(60), "kubectl", "apply", "--server-side", "--force-conflicts", "-f",
+        repo.resolve("helm/kvorum-operator/crds").toString()).orFail();
+    Cli.Result install = helm(Duration.ofMinutes(6), "upgrade", "--install", OPERATOR_RELEASE,
+        repo.resolve("helm/kvorum-operator").toString(), "-n", OPERATOR_NAMESPACE,
+        "--create-namespace", "--set", "image.repository=kvorum/operator", "--set", "image.tag=" + versionA,
+        "--set", "image.pullPolicy=Never", "--set-string", "podAnnotations.kvorum-e2e/image-id=" + imageId("kvorum/operator:" + versionA),
+        "--wait", "--timeout", "5m");
+    if (!install.ok()) {
+      throw new AssertionError("helm install failed:\n" + install.err() + install.out() + "\n" + operatorDiagnostics().collect());
+    }
+    waitUntil(Duration.ofMinutes(3), "operator deployment Available",
+        () -> "True".equals(jsonpath(OPERATOR_NAMESPACE, "deploy/" + OPERATOR_RELEASE,
+            ".status.conditions[?(@.type==\"Available\")].status")),
+        operatorDiagnostics());
+  }
+
+  /** Deletes {@code namespace} with everything in it (KVClusters first) and creates it empty. */
+  void freshNamespace(String namespace) {
+    if (kubectl("get", "namespace", namespace).ok()) {
+      kubectl("-n", namespace, "delete", "kvcluster", "--all", "--wait=false");
+      run(Duration.ofMinutes(5), "kubectl", "delete", "namespace", namespace, "--timeout=280s").orFail();
+    }
+    kubectl("create", "namespace", namespace).orFail();
   }
 
   Cli.Result run(Duration timeout, String... command) {
