@@ -117,6 +117,16 @@ public final class Lessor {
     return leaseOfKey.getOrDefault(key, 0L);
   }
 
+  /**
+   * The keys attached to a lease, in key order (empty for an unknown lease). Unlike {@link
+   * #timeToLive} it answers on every member, not only the primary: the attachments are applied
+   * state, and the server's permission checks at apply time need them.
+   */
+  public synchronized List<ByteString> keysOf(long id) {
+    Lease l = leases.get(id);
+    return l == null ? List.of() : new ArrayList<>(l.keys);
+  }
+
   /** Moves {@code key} to lease {@code id} (0: no lease), detaching it from its previous one. */
   public synchronized void attach(ByteString key, long id) {
     Long old = id == 0 ? leaseOfKey.remove(key) : leaseOfKey.put(key, id);
