@@ -8,6 +8,7 @@ import io.kvorum.server.http.ClientPort;
 import io.kvorum.server.http.ClientPortOptions;
 import io.kvorum.server.log.Log;
 import io.kvorum.server.snapshot.SnapshotCommand;
+import io.kvorum.server.tls.MemberTls;
 import io.kvorum.server.version.DowngradeCommand;
 import io.kvorum.server.version.ServerVersion;
 import java.io.IOException;
@@ -76,9 +77,17 @@ public final class Main {
         "heartbeat-interval", config.heartbeatInterval(),
         "election-timeout", config.electionTimeout(),
         "quota-backend-bytes", config.quotaBackendBytes());
+    MemberTls tls;
+    try {
+      tls = MemberTls.load(config);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot load TLS certificates", "error", e.getMessage());
+      System.err.println("kvorum: cannot load TLS certificates: " + e.getMessage());
+      return 1;
+    }
     EtcdServer server;
     try {
-      server = EtcdServer.start(config);
+      server = EtcdServer.start(config, tls);
     } catch (EtcdServer.StartException e) {
       LOG.error("cannot start member", "error", e.getMessage());
       System.err.println("kvorum: " + e.getMessage());
@@ -92,7 +101,8 @@ public final class Main {
         new ClientPort(
             server,
             config.listenClientUrls().stream().map(URI::toString).toList(),
-            ClientPortOptions.defaults().withMaxRequestBytes(config.maxRequestBytes()));
+            ClientPortOptions.defaults().withMaxRequestBytes(config.maxRequestBytes()),
+            tls.client());
     try {
       clientPort.start();
     } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package io.kvorum.server.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +24,13 @@ import java.util.TreeMap;
  * shadowing is reported as a warning, as etcd does).
  *
  * <p>Flags etcd has but kvorum does not implement are accepted and reported in {@link
- * ServerConfig#warnings()} so an etcd script keeps running; TLS flags and {@code https} URLs are
- * refused, because silently serving plaintext where TLS was asked for would be worse than
- * stopping.
+ * ServerConfig#warnings()} so an etcd script keeps running.
+ *
+ * <p>TLS follows etcd: {@code https://} URLs need a certificate for their port ({@code
+ * --cert-file}/{@code --key-file} or {@code --auto-tls}, and the {@code --peer-} variants for
+ * peer URLs), a certificate needs its key, and {@code --client-cert-auth} needs {@code
+ * --trusted-ca-file}. An inconsistent set stops the start instead of serving plaintext where
+ * TLS was asked for.
  *
  * <p>Every problem is a {@link ConfigException} whose message is the one line the user sees.
  */
@@ -48,20 +53,6 @@ public final class FlagParser {
   /** Flags of etcd that kvorum accepts and ignores with a warning. */
   private static final Map<String, Kind> IGNORED = new TreeMap<>();
 
-  /** TLS flags: refused, see the class comment. */
-  private static final Set<String> TLS_FLAGS =
-      Set.of(
-          "cert-file",
-          "key-file",
-          "trusted-ca-file",
-          "client-cert-auth",
-          "auto-tls",
-          "peer-cert-file",
-          "peer-key-file",
-          "peer-trusted-ca-file",
-          "peer-client-cert-auth",
-          "peer-auto-tls");
-
   static {
     flag("name", "default", "Human-readable name for this member.");
     flag("data-dir", "", "Path to the data directory (default: <name>.etcd).");
@@ -80,6 +71,16 @@ public final class FlagParser {
     flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval.");
     flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout.");
     flag("max-request-bytes", "1572864", "Maximum client request size in bytes the server will accept.");
+    flag("cert-file", "", "Path to the client server TLS cert file (PEM).");
+    flag("key-file", "", "Path to the client server TLS key file (PEM).");
+    flag("trusted-ca-file", "", "Path to the client server TLS trusted CA cert file (PEM).");
+    boolFlag("client-cert-auth", "Enable client cert authentication (needs --trusted-ca-file).");
+    boolFlag("auto-tls", "Client TLS using generated certificates (in <data-dir>/fixtures/client).");
+    flag("peer-cert-file", "", "Path to the peer server TLS cert file (PEM).");
+    flag("peer-key-file", "", "Path to the peer server TLS key file (PEM).");
+    flag("peer-trusted-ca-file", "", "Path to the peer server TLS trusted CA file (PEM).");
+    boolFlag("peer-client-cert-auth", "Enable peer client cert authentication (needs --peer-trusted-ca-file).");
+    boolFlag("peer-auto-tls", "Peer TLS using generated certificates (in <data-dir>/fixtures/peer).");
 
     for (String name :
         List.of(
@@ -123,6 +124,10 @@ public final class FlagParser {
 
   private static void flag(String name, String defaultValue, String help) {
     FLAGS.put(name, new Flag(name, Kind.STRING, defaultValue, help));
+  }
+
+  private static void boolFlag(String name, String help) {
+    FLAGS.put(name, new Flag(name, Kind.BOOL, "false", help));
   }
 
   private FlagParser() {}
@@ -200,7 +205,7 @@ public final class FlagParser {
         continue;
       }
       String name = var.substring(5).toLowerCase(Locale.ROOT).replace('_', '-');
-      if (!FLAGS.containsKey(name) && !IGNORED.containsKey(name) && !TLS_FLAGS.contains(name)) {
+      if (!FLAGS.containsKey(name) && !IGNORED.containsKey(name)) {
         warnings.add("unrecognized environment variable " + var);
         continue;
       }
@@ -212,10 +217,6 @@ public final class FlagParser {
     }
 
     for (Map.Entry<String, String> e : values.entrySet()) {
-      if (TLS_FLAGS.contains(e.getKey()) && !e.getValue().isEmpty() && !e.getValue().equals("false")) {
-        throw new ConfigException(
-            "--" + e.getKey() + ": TLS is not supported by kvorum yet; remove the TLS flags and use http:// URLs");
-      }
       if (IGNORED.containsKey(e.getKey())) {
         warnings.add("flag --" + e.getKey() + " is accepted for compatibility with etcd and ignored");
       }
@@ -229,9 +230,6 @@ public final class FlagParser {
     }
     if (IGNORED.containsKey(name)) {
       return IGNORED.get(name);
-    }
-    if (TLS_FLAGS.contains(name)) {
-      return name.endsWith("auth") || name.endsWith("auto-tls") ? Kind.BOOL : Kind.STRING;
     }
     throw new ConfigException("unknown flag: --" + name + " (run 'kvorum --help' for the flags kvorum knows)");
   }
@@ -318,6 +316,17 @@ public final class FlagParser {
     if (maxRequest > Integer.MAX_VALUE) {
       throw new ConfigException("--max-request-bytes must be below 2 GiB, got " + maxRequest);
     }
+    TlsInfo clientTls = tlsInfo(values, "", warnings);
+    TlsInfo peerTls = tlsInfo(values, "peer-", warnings);
+    requireTlsForHttps(clientTls, "", Map.of("--listen-client-urls", listenClient), warnings);
+    requireTlsForHttps(
+        peerTls,
+        "peer-",
+        Map.of(
+            "--listen-peer-urls", listenPeer,
+            "--initial-advertise-peer-urls", advertisePeer,
+            "--initial-cluster", cluster.values().stream().flatMap(List::stream).toList()),
+        warnings);
 
     return new ServerConfig(
         name,
@@ -336,12 +345,108 @@ public final class FlagParser {
         Duration.ofMillis(heartbeat),
         Duration.ofMillis(election),
         (int) maxRequest,
+        clientTls,
+        peerTls,
         List.copyOf(warnings));
   }
 
   private static String get(Map<String, String> values, String flag) {
     String v = values.get(flag);
     return v != null ? v.trim() : FLAGS.get(flag).defaultValue();
+  }
+
+  private static boolean boolValue(Map<String, String> values, String flag) {
+    String raw = get(values, flag).toLowerCase(Locale.ROOT);
+    return switch (raw) {
+      case "true", "t", "1" -> true;
+      case "false", "f", "0", "" -> false;
+      default -> throw new ConfigException("--" + flag + " must be true or false, got '" + raw + "'");
+    };
+  }
+
+  /**
+   * The TLS settings of one port; {@code prefix} is {@code ""} (client) or {@code "peer-"}.
+   * E.g. {@code --cert-file a.pem} alone fails: the key is missing.
+   */
+  private static TlsInfo tlsInfo(Map<String, String> values, String prefix, List<String> warnings) {
+    String cert = get(values, prefix + "cert-file");
+    String key = get(values, prefix + "key-file");
+    String ca = get(values, prefix + "trusted-ca-file");
+    boolean clientCertAuth = boolValue(values, prefix + "client-cert-auth");
+    boolean autoTls = boolValue(values, prefix + "auto-tls");
+    if (cert.isEmpty() != key.isEmpty()) {
+      String given = cert.isEmpty() ? "key-file" : "cert-file";
+      String missing = cert.isEmpty() ? "cert-file" : "key-file";
+      throw new ConfigException(
+          "--" + prefix + given + " is set but --" + prefix + missing + " is not; give both the certificate and its private key");
+    }
+    if (clientCertAuth && ca.isEmpty()) {
+      throw new ConfigException(
+          "--"
+              + prefix
+              + "client-cert-auth needs --"
+              + prefix
+              + "trusted-ca-file, the CA that signed the "
+              + (prefix.isEmpty() ? "clients'" : "members'")
+              + " certificates");
+    }
+    if (autoTls && !cert.isEmpty()) {
+      warnings.add("ignoring --" + prefix + "auto-tls since --" + prefix + "cert-file and --" + prefix + "key-file are given");
+      autoTls = false;
+    }
+    return new TlsInfo(
+        readableFile(prefix + "cert-file", cert),
+        readableFile(prefix + "key-file", key),
+        readableFile(prefix + "trusted-ca-file", ca),
+        clientCertAuth,
+        autoTls);
+  }
+
+  private static Path readableFile(String flag, String raw) {
+    if (raw.isEmpty()) {
+      return null;
+    }
+    Path p = Path.of(raw);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new ConfigException("--" + flag + ": cannot read '" + raw + "' (no such file, or not readable)");
+    }
+    return p;
+  }
+
+  /** An {@code https} URL needs a certificate for its port; a certificate without one is unused. */
+  private static void requireTlsForHttps(
+      TlsInfo tls, String prefix, Map<String, List<URI>> urlsByFlag, List<String> warnings) {
+    boolean anyHttps = false;
+    for (Map.Entry<String, List<URI>> e : new TreeMap<>(urlsByFlag).entrySet()) {
+      for (URI u : e.getValue()) {
+        if (!"https".equals(u.getScheme())) {
+          continue;
+        }
+        anyHttps = true;
+        if (!tls.enabled()) {
+          throw new ConfigException(
+              e.getKey()
+                  + ": '"
+                  + u
+                  + "' is https but no certificate is configured: give --"
+                  + prefix
+                  + "cert-file and --"
+                  + prefix
+                  + "key-file, or --"
+                  + prefix
+                  + "auto-tls");
+        }
+      }
+    }
+    if (tls.enabled() && !anyHttps) {
+      warnings.add(
+          "--"
+              + prefix
+              + (tls.autoTls() ? "auto-tls" : "cert-file")
+              + " is set but no "
+              + (prefix.isEmpty() ? "--listen-client-urls" : "peer URL")
+              + " is https; the port serves plaintext");
+    }
   }
 
   private static long longValue(Map<String, String> values, String flag, long min) {
@@ -366,25 +471,23 @@ public final class FlagParser {
     return List.copyOf(out);
   }
 
-  /** One http URL with host and port, e.g. {@code http://127.0.0.1:2380}. */
+  /** One http or https URL with host and port, e.g. {@code https://127.0.0.1:2380}. */
   static URI url(String where, String raw) {
     URI uri;
     try {
       uri = new URI(raw);
     } catch (URISyntaxException e) {
-      throw new ConfigException(where + ": '" + raw + "' is not a URL (expected http://host:port)");
+      throw new ConfigException(where + ": '" + raw + "' is not a URL (expected http://host:port or https://host:port)");
     }
-    if ("https".equals(uri.getScheme()) || "unixs".equals(uri.getScheme())) {
-      throw new ConfigException(where + ": '" + raw + "': TLS is not supported by kvorum yet; use http://");
-    }
-    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
-      throw new ConfigException(where + ": '" + raw + "' is not a URL of the form http://host:port");
+    String scheme = uri.getScheme();
+    if (!("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null || uri.getPort() < 0) {
+      throw new ConfigException(where + ": '" + raw + "' is not a URL of the form http://host:port or https://host:port");
     }
     String path = uri.getPath();
     if (path != null && !path.isEmpty() && !path.equals("/")) {
       throw new ConfigException(where + ": '" + raw + "' must not have a path");
     }
-    return URI.create("http://" + uri.getHost() + ":" + uri.getPort());
+    return URI.create(scheme + "://" + uri.getHost() + ":" + uri.getPort());
   }
 
   /** {@code s1=http://a:2380,s1=http://b:2380,s2=...}: a name may repeat to list several URLs. */

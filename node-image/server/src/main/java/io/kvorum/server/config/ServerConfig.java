@@ -16,6 +16,9 @@ import java.util.Map;
  *     s2=[...22380]}}
  * @param logOutputs {@code stderr}, {@code stdout} or file paths
  * @param quotaBackendBytes the backend size above which the NOSPACE alarm is raised
+ * @param clientTls TLS of the client port ({@code --cert-file}, ...), {@link TlsInfo#NONE} if off
+ * @param peerTls TLS of the peer port and of the connections to other members ({@code
+ *     --peer-cert-file}, ...)
  * @param warnings flags accepted for compatibility but not implemented; logged at start
  */
 public record ServerConfig(
@@ -35,6 +38,8 @@ public record ServerConfig(
     Duration heartbeatInterval,
     Duration electionTimeout,
     int maxRequestBytes,
+    TlsInfo clientTls,
+    TlsInfo peerTls,
     List<String> warnings) {
 
   /** {@code --initial-cluster-state}: bootstrap a new cluster or join an existing one. */
@@ -46,6 +51,11 @@ public record ServerConfig(
   /** Raft ticks per election timeout: etcd's {@code election-timeout / heartbeat-interval}. */
   public int electionTicks() {
     return (int) (electionTimeout.toMillis() / heartbeatInterval.toMillis());
+  }
+
+  /** Where {@code --auto-tls} certificates live: {@code <data-dir>/fixtures/client}, as in etcd. */
+  public Path autoTlsDir(boolean peer) {
+    return dataDir.resolve("fixtures").resolve(peer ? "peer" : "client");
   }
 
   /** Where this member's own files live: {@code <data-dir>/member}, as in etcd. */

@@ -84,6 +84,7 @@ import io.kvorum.server.peer.HandshakeCheck;
 import io.kvorum.server.peer.PeerHandler;
 import io.kvorum.server.peer.PeerServer;
 import io.kvorum.server.peer.PeerTransport;
+import io.kvorum.server.tls.MemberTls;
 import io.kvorum.server.peer.TransportListener;
 import io.kvorum.server.peer.pb.Handshake;
 import io.kvorum.server.peer.pb.VersionResponse;
@@ -174,6 +175,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private final RaftLoop loop;
   private final PeerTransport transport;
   private final PeerServer peerServer;
+  private final MemberTls tls;
   private final LeaderClient leaderClient;
   private final ServerMetrics metrics;
   private final Duration requestTimeout;
@@ -213,7 +215,9 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       ClusterMembers cluster,
       ClusterMembers initialMembers,
       WalStorage wal,
-      boolean bootstrap) {
+      boolean bootstrap,
+      MemberTls tls) {
+    this.tls = tls;
     this.config = config;
     this.dataDir = dataDir;
     this.memberId = memberId;
@@ -251,9 +255,9 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       node.bootstrap(initialMembers.members().stream().map(Member::getId).toList());
     }
     this.loop = new RaftLoop(config.heartbeatInterval(), new LoopBody());
-    this.transport = new PeerTransport(memberId, this::handshake, this);
+    this.transport = new PeerTransport(memberId, this::handshake, this, tls.peerChannels());
     this.peerServer = new PeerServer(this);
-    this.leaderClient = new LeaderClient(requestTimeout);
+    this.leaderClient = new LeaderClient(requestTimeout, tls.clientChannels());
     metrics.storeGauges(() -> store.sizeBytes(), () -> store.sizeInUseBytes());
     metrics.histogram("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL.", wal::fsyncDurations);
     metrics.histogram(
@@ -268,9 +272,10 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
    * cluster from {@code --initial-cluster}, restarts from the data dir, or joins an existing
    * cluster ({@code --initial-cluster-state existing}, after MemberAdd).
    *
+   * @param tls the member's certificates, for the peer port and for dialing other members
    * @throws StartException with a message for the user when the member must not start
    */
-  public static EtcdServer start(ServerConfig config) throws IOException {
+  public static EtcdServer start(ServerConfig config, MemberTls tls) throws IOException {
     DataDir dataDir = new DataDir(config.dataDir());
     try {
       dataDir.checkStartable();
@@ -285,7 +290,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       if (tooOld != null) {
         throw new StartException(tooOld);
       }
-      checkJoin(config, initial);
+      checkJoin(config, initial, tls);
       WalStorage wal = WalStorage.open(dataDir.walDir(), dataDir.snapDir(), Wal.DEFAULT_SEGMENT_BYTES);
       ByteBuffer meta = ByteBuffer.wrap(wal.metadata().toByteArray());
       long memberId = meta.getLong();
@@ -295,7 +300,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           "local-member-id", hex(memberId),
           "cluster-id", hex(clusterId),
           "data-dir", config.dataDir().toString());
-      server = new EtcdServer(config, dataDir, memberId, ClusterMembers.empty(clusterId), initial, wal, false);
+      server = new EtcdServer(config, dataDir, memberId, ClusterMembers.empty(clusterId), initial, wal, false, tls);
     } else if (config.initialClusterState() == ServerConfig.ClusterState.NEW) {
       long memberId = MemberIds.memberId(config.initialAdvertisePeerUrls(), config.initialClusterToken(), null);
       Files.createDirectories(dataDir.memberDir());
@@ -305,10 +310,10 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
           "local-member-id", hex(memberId),
           "cluster-id", hex(initial.clusterId()),
           "initial-cluster", config.initialCluster().toString());
-      server = new EtcdServer(config, dataDir, memberId, ClusterMembers.empty(initial.clusterId()), initial, wal, true);
+      server = new EtcdServer(config, dataDir, memberId, ClusterMembers.empty(initial.clusterId()), initial, wal, true, tls);
     } else {
-      checkJoin(config, initial);
-      ClusterState remote = fetchExistingCluster(config);
+      checkJoin(config, initial, tls);
+      ClusterState remote = fetchExistingCluster(config, tls);
       List<String> own = config.initialAdvertisePeerUrls().stream().map(URI::toString).toList();
       Member self =
           remote.getMembersList().stream()
@@ -327,7 +332,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       Files.createDirectories(dataDir.memberDir());
       WalStorage wal = WalStorage.create(dataDir.walDir(), dataDir.snapDir(), metadata(self.getId(), remote.getClusterId()), Wal.DEFAULT_SEGMENT_BYTES);
       LOG.info("joining existing cluster", "local-member-id", hex(self.getId()), "cluster-id", hex(remote.getClusterId()));
-      server = new EtcdServer(config, dataDir, self.getId(), ClusterMembers.empty(remote.getClusterId()), ClusterMembers.fromProto(remote), wal, false);
+      server = new EtcdServer(config, dataDir, self.getId(), ClusterMembers.empty(remote.getClusterId()), ClusterMembers.fromProto(remote), wal, false, tls);
     }
     server.startServing();
     return server;
@@ -339,7 +344,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
    * cannot join (see {@link JoinPolicy}). When no member answers (the whole cluster is
    * restarting) it goes ahead; the peers' handshake check still applies.
    */
-  private static void checkJoin(ServerConfig config, ClusterMembers initial) {
+  private static void checkJoin(ServerConfig config, ClusterMembers initial, MemberTls tls) {
     List<URI> own = config.initialAdvertisePeerUrls();
     for (Member m : initial.members()) {
       for (String raw : m.getPeerUrlsList()) {
@@ -349,7 +354,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
         }
         VersionResponse v;
         try {
-          v = PeerTransport.fetchVersion(url, Duration.ofSeconds(1));
+          v = PeerTransport.fetchVersion(tls.peerChannels(), url, Duration.ofSeconds(1));
         } catch (RuntimeException e) {
           continue;
         }
@@ -366,7 +371,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     }
   }
 
-  private static ClusterState fetchExistingCluster(ServerConfig config) {
+  private static ClusterState fetchExistingCluster(ServerConfig config, MemberTls tls) {
     List<URI> own = config.initialAdvertisePeerUrls();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     String lastError = "no other member in --initial-cluster";
@@ -377,7 +382,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
             continue;
           }
           try {
-            return PeerTransport.fetchMembers(url, Duration.ofSeconds(2)).getCluster();
+            return PeerTransport.fetchMembers(tls.peerChannels(), url, Duration.ofSeconds(2)).getCluster();
           } catch (RuntimeException e) {
             lastError = url + ": " + e.getMessage();
           }
@@ -406,7 +411,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     for (Member m : cluster.members()) {
       transport.upsertPeer(m.getId(), urls(m.getPeerUrlsList()));
     }
-    peerServer.start(config.listenPeerUrls());
+    peerServer.start(config.listenPeerUrls(), tls.peer());
     loop.start();
     background.scheduleWithFixedDelay(guard(this::publishAttributes), 0, 500, TimeUnit.MILLISECONDS);
     background.scheduleWithFixedDelay(guard(this::revokeExpiredLeases), 500, 500, TimeUnit.MILLISECONDS);
@@ -1165,7 +1170,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       boolean confirmed = false;
       for (String url : m.getPeerUrlsList()) {
         try {
-          confirmed = PeerTransport.fetchVersion(URI.create(url), Duration.ofSeconds(1)).getServerVersion().equals(m.getServerVersion());
+          confirmed = PeerTransport.fetchVersion(tls.peerChannels(), URI.create(url), Duration.ofSeconds(1)).getServerVersion().equals(m.getServerVersion());
           break;
         } catch (RuntimeException e) {
           // try the next URL
@@ -1475,10 +1480,10 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     List<String> out = new ArrayList<>();
     for (String s : raw) {
       URI u = URI.create(s);
-      if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-        throw new IllegalArgumentException("peer URL " + s + " is not http://host:port");
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null || u.getPort() < 0) {
+        throw new IllegalArgumentException("peer URL " + s + " is not http://host:port or https://host:port");
       }
-      out.add("http://" + u.getHost() + ":" + u.getPort());
+      out.add(u.getScheme() + "://" + u.getHost() + ":" + u.getPort());
     }
     return out;
   }

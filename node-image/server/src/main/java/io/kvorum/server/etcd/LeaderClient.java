@@ -9,8 +9,8 @@ import io.etcd.jetcd.api.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.api.MemberPromoteRequest;
 import io.etcd.jetcd.api.MemberPromoteResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.kvorum.server.tls.GrpcChannels;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -20,18 +20,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Forwards the requests only the leader can answer (lease keep-alive and time-to-live, learner
- * promotion) to the leader's client URL, as etcd's followers do.
+ * promotion) to the leader's client URL, as etcd's followers do; an {@code https} URL is dialed
+ * with this member's client certificate.
  */
 final class LeaderClient implements AutoCloseable {
-  private final Map<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<URI, ManagedChannel> open = new ConcurrentHashMap<>();
   private final Duration timeout;
+  private final GrpcChannels channels;
 
-  LeaderClient(Duration timeout) {
+  LeaderClient(Duration timeout, GrpcChannels channels) {
     this.timeout = timeout;
+    this.channels = channels;
   }
 
   private ManagedChannel channel(URI url) {
-    return channels.computeIfAbsent(url, u -> NettyChannelBuilder.forAddress(u.getHost(), u.getPort()).usePlaintext().build());
+    return open.computeIfAbsent(url, u -> channels.builder(u).build());
   }
 
   CompletableFuture<LeaseKeepAliveResponse> keepAlive(URI leader, LeaseKeepAliveRequest request) {
@@ -81,6 +84,6 @@ final class LeaderClient implements AutoCloseable {
 
   @Override
   public void close() {
-    channels.values().forEach(ManagedChannel::shutdownNow);
+    open.values().forEach(ManagedChannel::shutdownNow);
   }
 }

@@ -5,6 +5,9 @@ import io.kvorum.server.api.EtcdNode;
 import io.kvorum.server.gateway.JsonGateway;
 import io.kvorum.server.grpc.EtcdServices;
 import io.vertx.core.Vertx;
+import io.grpc.ServerInterceptors;
+import io.kvorum.server.tls.PortTls;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -13,6 +16,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
 import io.vertx.grpcio.server.GrpcIoServiceBridge;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -32,6 +37,11 @@ import java.util.concurrent.TimeoutException;
  * {@code /health}, {@code /livez}, {@code /readyz}, {@code /metrics}) and the JSON gateway under
  * {@code /v3/}. etcdctl, jetcd and curl all talk to the same address.
  *
+ * <p>{@code https://} URLs serve the same over TLS with ALPN ({@code h2}, {@code http/1.1}); with
+ * {@code --client-cert-auth} a client must present a certificate signed by {@code
+ * --trusted-ca-file}, and its Common Name reaches the services as {@link
+ * io.kvorum.server.api.ClientIdentity}. Certificates are re-read when their files change.
+ *
  * <p>Lifecycle: {@link #start()} returns once every URL is bound (port 0 picks a free port, see
  * {@link #boundAddresses()}); {@link #close()} returns once all are unbound.
  */
@@ -39,25 +49,39 @@ public final class ClientPort implements AutoCloseable {
   private static final long START_STOP_TIMEOUT_SECONDS = 30;
 
   private final EtcdNode node;
-  private final List<InetSocketAddress> listen;
+  private final List<Listener> listen;
   private final ClientPortOptions options;
+  private final PortTls tls;
   private final List<HttpServer> servers = new ArrayList<>();
   private Vertx vertx;
 
+  /** One listen URL: where, and whether with TLS ({@code https}). */
+  record Listener(InetSocketAddress address, boolean tls) {}
+
+  /** A client port without TLS: only {@code http://} URLs. */
   public ClientPort(EtcdNode node, List<String> listenUrls, ClientPortOptions options) {
+    this(node, listenUrls, options, null);
+  }
+
+  /** @param tls the certificate and client verification for {@code https://} URLs; null if none */
+  public ClientPort(EtcdNode node, List<String> listenUrls, ClientPortOptions options, PortTls tls) {
     if (listenUrls.isEmpty()) {
       throw new IllegalArgumentException("--listen-client-urls is empty: give at least one URL");
     }
     this.node = node;
     this.listen = listenUrls.stream().map(ClientPort::parseListenUrl).toList();
     this.options = options;
+    this.tls = tls;
+    for (int i = 0; i < listen.size(); i++) {
+      if (listen.get(i).tls() && tls == null) {
+        throw new IllegalArgumentException(
+            "listen client URL '" + listenUrls.get(i) + "' is https but the client port has no certificate (--cert-file/--key-file or --auto-tls)");
+      }
+    }
   }
 
-  /**
-   * {@code http://host:port} to a socket address. TLS ({@code https}) and unix sockets are not
-   * served yet, and saying so beats listening in cleartext where the user asked for TLS.
-   */
-  static InetSocketAddress parseListenUrl(String url) {
+  /** {@code http://host:port} or {@code https://host:port} to a listener; unix sockets are not served. */
+  static Listener parseListenUrl(String url) {
     URI uri;
     try {
       uri = new URI(url.trim());
@@ -65,11 +89,8 @@ public final class ClientPort implements AutoCloseable {
       throw new IllegalArgumentException(
           "listen client URL '" + url + "' is not a URL: " + e.getMessage());
     }
-    if (!"http".equals(uri.getScheme())) {
-      throw new IllegalArgumentException(
-          "listen client URL '"
-              + url
-              + "' must start with http:// (kvorum serves clients without TLS for now)");
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+      throw new IllegalArgumentException("listen client URL '" + url + "' must start with http:// or https://");
     }
     if (uri.getHost() == null || uri.getPort() < 0) {
       throw new IllegalArgumentException(
@@ -83,7 +104,7 @@ public final class ClientPort implements AutoCloseable {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
-    return InetSocketAddress.createUnresolved(host, uri.getPort());
+    return new Listener(InetSocketAddress.createUnresolved(host, uri.getPort()), "https".equals(uri.getScheme()));
   }
 
   /** Binds every listen URL; fails (and unbinds what was bound) if any cannot be bound. */
@@ -97,21 +118,22 @@ public final class ClientPort implements AutoCloseable {
     GrpcIoServer grpc =
         GrpcIoServer.server(
             vertx, new GrpcServerOptions().setMaxMessageSize(options.maxGrpcMessageBytes()));
+    ClientCertInterceptor clientCerts = new ClientCertInterceptor();
     for (ServerServiceDefinition definition : services.definitions()) {
-      GrpcIoServiceBridge.bridge(definition).bind(grpc);
+      GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(definition, clientCerts)).bind(grpc);
     }
     HttpEndpoints http =
         new HttpEndpoints(node, new JsonGateway(services, options.maxGatewayBodyBytes()));
     try {
-      for (InetSocketAddress address : listen) {
+      for (Listener listener : listen) {
         HttpServer server =
             vertx
-                .createHttpServer(serverOptions(address))
+                .createHttpServer(serverOptions(listener))
                 .requestHandler(request -> route(request, grpc, http))
                 // A client that sends garbage or resets its connection is its own problem:
                 // Vert.x already closed that connection, the port keeps serving the others.
                 .exceptionHandler(ignored -> {});
-        servers.add(await(server.listen(), "listen for clients on " + describe(address)));
+        servers.add(await(server.listen(), "listen for clients on " + describe(listener)));
       }
     } catch (RuntimeException e) {
       close();
@@ -128,20 +150,29 @@ public final class ClientPort implements AutoCloseable {
     }
   }
 
-  private HttpServerOptions serverOptions(InetSocketAddress address) {
-    return new HttpServerOptions()
-        .setHost(address.getHostString())
-        .setPort(address.getPort())
-        .setHttp2ClearTextEnabled(true)
-        .setInitialSettings(
-            new Http2Settings().setMaxConcurrentStreams(options.maxConcurrentStreams()));
+  private HttpServerOptions serverOptions(Listener listener) {
+    HttpServerOptions o =
+        new HttpServerOptions()
+            .setHost(listener.address().getHostString())
+            .setPort(listener.address().getPort())
+            .setHttp2ClearTextEnabled(true)
+            .setInitialSettings(
+                new Http2Settings().setMaxConcurrentStreams(options.maxConcurrentStreams()));
+    if (listener.tls()) {
+      // The wrapped managers are asked on every handshake, so renewed files apply without a restart.
+      o.setSsl(true).setUseAlpn(true).setKeyCertOptions(KeyCertOptions.wrap(tls.keyManager()));
+      if (tls.clientCertAuth()) {
+        o.setTrustOptions(TrustOptions.wrap(tls.trustManager())).setClientAuth(ClientAuth.REQUIRED);
+      }
+    }
+    return o;
   }
 
   /** Where the servers listen, in the order of the listen URLs (actual ports, even for 0). */
   public synchronized List<InetSocketAddress> boundAddresses() {
     List<InetSocketAddress> bound = new ArrayList<>();
     for (int i = 0; i < servers.size(); i++) {
-      bound.add(new InetSocketAddress(listen.get(i).getHostString(), servers.get(i).actualPort()));
+      bound.add(new InetSocketAddress(listen.get(i).address().getHostString(), servers.get(i).actualPort()));
     }
     return bound;
   }
@@ -164,8 +195,9 @@ public final class ClientPort implements AutoCloseable {
     }
   }
 
-  private static String describe(InetSocketAddress address) {
-    return "http://" + address.getHostString() + ":" + address.getPort();
+  private static String describe(Listener listener) {
+    InetSocketAddress address = listener.address();
+    return (listener.tls() ? "https://" : "http://") + address.getHostString() + ":" + address.getPort();
   }
 
   private static <T> T await(io.vertx.core.Future<T> future, String what) {

@@ -1,6 +1,8 @@
 package io.kvorum.server.peer;
 
 import io.grpc.Server;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -15,6 +17,8 @@ import io.kvorum.server.peer.pb.SnapshotAck;
 import io.kvorum.server.peer.pb.SnapshotChunk;
 import io.kvorum.server.peer.pb.VersionRequest;
 import io.kvorum.server.peer.pb.VersionResponse;
+import io.kvorum.server.tls.PortTls;
+import io.kvorum.server.tls.RefusalLoggingNegotiator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -27,11 +31,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The peer port (etcd's 2380): accepts Raft streams and snapshots from other members after a
  * handshake, and answers {@code GetVersion} to anyone.
+ *
+ * <p>{@code https://} listen URLs serve TLS with the peer certificate; with {@code
+ * --peer-client-cert-auth} a member must present a certificate signed by {@code
+ * --peer-trusted-ca-file}, else its handshake fails and the refusal is logged with its address.
  */
 public final class PeerServer implements AutoCloseable {
   private static final Log LOG = Log.get(PeerServer.class);
@@ -46,19 +55,45 @@ public final class PeerServer implements AutoCloseable {
     this.handler = handler;
   }
 
-  /** Binds every {@code --listen-peer-urls} address; fails if any cannot be bound. */
-  public void start(List<URI> listenUrls) throws IOException {
+  /**
+   * Binds every {@code --listen-peer-urls} address; fails if any cannot be bound.
+   *
+   * @param tls the peer certificate for {@code https} URLs; null when there is none (the flags
+   *     were checked to have none then)
+   */
+  public void start(List<URI> listenUrls, PortTls tls) throws IOException {
     for (URI url : listenUrls) {
-      Server server =
+      NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .permitKeepAliveTime(5, TimeUnit.SECONDS)
-              .addService(new Service())
-              .build()
-              .start();
+              .callExecutor(PeerServer::executorFor)
+              .addService(new Service());
+      boolean https = "https".equals(url.getScheme());
+      if (https) {
+        if (tls == null) {
+          throw new IllegalArgumentException("listen peer URL " + url + " is https but there is no peer certificate");
+        }
+        builder.protocolNegotiator(new RefusalLoggingNegotiator(tls.grpcServerContext(), "peer"));
+      }
+      Server server = builder.build().start();
       servers.add(server);
-      LOG.info("serving peer traffic", "address", url.getHost() + ":" + server.getPort());
+      LOG.info(
+          "serving peer traffic",
+          "address", url.getHost() + ":" + server.getPort(),
+          "tls", https,
+          "client-cert-auth", https && tls.clientCertAuth());
     }
+  }
+
+  /**
+   * Raft streams are read on the transport's own thread: a frame only hands its messages to the
+   * Raft loop's inbox, and a hop through the default executor would add a thread wake-up to every
+   * message of a commit's round trip. Snapshots and the rest write files or wait, so they keep
+   * the default executor (null).
+   */
+  private static <ReqT, RespT> Executor executorFor(ServerCall<ReqT, RespT> call, Metadata headers) {
+    return call.getMethodDescriptor().getFullMethodName().equals(PeerGrpc.getRaftMethod().getFullMethodName()) ? Runnable::run : null;
   }
 
   /** The bound ports, in the order of the listen URLs (useful when a URL asked for port 0). */

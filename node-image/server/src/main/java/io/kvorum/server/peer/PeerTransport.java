@@ -2,7 +2,6 @@ package io.kvorum.server.peer;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.raft.pb.Message;
 import io.kvorum.server.log.Log;
@@ -12,12 +11,15 @@ import io.kvorum.server.peer.pb.SnapshotAck;
 import io.kvorum.server.peer.pb.SnapshotChunk;
 import io.kvorum.server.peer.pb.VersionRequest;
 import io.kvorum.server.peer.pb.VersionResponse;
+import io.kvorum.server.tls.GrpcChannels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +43,7 @@ public final class PeerTransport implements AutoCloseable {
   private final long localId;
   private final Supplier<Handshake> handshake;
   private final TransportListener listener;
+  private final GrpcChannels channels;
   private final Map<Long, RemotePeer> peers = new ConcurrentHashMap<>();
   private final Map<Long, List<URI>> urls = new ConcurrentHashMap<>();
   private final ExecutorService snapshotSenders =
@@ -49,11 +52,13 @@ public final class PeerTransport implements AutoCloseable {
   /**
    * @param handshake the local handshake, read at every connect (the cluster id may be learnt
    *     after the transport starts, when joining)
+   * @param channels dials peer URLs, with the peer certificate for {@code https} ones
    */
-  public PeerTransport(long localId, Supplier<Handshake> handshake, TransportListener listener) {
+  public PeerTransport(long localId, Supplier<Handshake> handshake, TransportListener listener, GrpcChannels channels) {
     this.localId = localId;
     this.handshake = handshake;
     this.listener = listener;
+    this.channels = channels;
   }
 
   /** Adds a member or changes its URLs; adding the local member is a no-op. */
@@ -64,7 +69,7 @@ public final class PeerTransport implements AutoCloseable {
     urls.put(id, List.copyOf(peerUrls));
     RemotePeer existing = peers.get(id);
     if (existing == null) {
-      peers.put(id, new RemotePeer(id, peerUrls, () -> handshake.get().toBuilder().setToMemberId(id).build(), listener));
+      peers.put(id, new RemotePeer(id, peerUrls, () -> handshake.get().toBuilder().setToMemberId(id).build(), listener, channels));
       LOG.info("added remote peer", "local-member-id", Long.toHexString(localId), "remote-peer-id", Long.toHexString(id), "remote-peer-urls", peerUrls.stream().map(URI::toString).toList());
     } else {
       existing.updateUrls(peerUrls);
@@ -86,15 +91,21 @@ public final class PeerTransport implements AutoCloseable {
     return p != null && p.connected();
   }
 
+  /** Sends each member its messages as one batch, in the order given. */
   public void send(List<Message> messages) {
+    Map<Long, List<Message>> byPeer = new LinkedHashMap<>();
     for (Message m : messages) {
-      RemotePeer p = peers.get(m.getTo());
-      if (p == null) {
-        LOG.debug("ignored message send request; unknown remote peer target", "type", m.getType().name(), "unknown-target-peer-id", Long.toHexString(m.getTo()));
-        continue;
-      }
-      p.send(m);
+      byPeer.computeIfAbsent(m.getTo(), to -> new ArrayList<>()).add(m);
     }
+    byPeer.forEach(
+        (to, batch) -> {
+          RemotePeer p = peers.get(to);
+          if (p == null) {
+            LOG.debug("ignored message send request; unknown remote peer target", "type", batch.getFirst().getType().name(), "unknown-target-peer-id", Long.toHexString(to));
+            return;
+          }
+          p.send(batch);
+        });
   }
 
   /**
@@ -114,7 +125,7 @@ public final class PeerTransport implements AutoCloseable {
           long sent = 0;
           long start = System.nanoTime();
           URI url = target.get(0);
-          ManagedChannel channel = NettyChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+          ManagedChannel channel = channels.builder(url).build();
           try (InputStream in = database.get()) {
             CompletableFuture<SnapshotAck> ack = new CompletableFuture<>();
             StreamObserver<SnapshotChunk> out =
@@ -188,8 +199,8 @@ public final class PeerTransport implements AutoCloseable {
    *
    * @throws io.grpc.StatusRuntimeException when it cannot be reached within {@code timeout}
    */
-  public static VersionResponse fetchVersion(URI url, Duration timeout) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+  public static VersionResponse fetchVersion(GrpcChannels channels, URI url, Duration timeout) {
+    ManagedChannel channel = channels.builder(url).build();
     try {
       return PeerGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -204,8 +215,8 @@ public final class PeerTransport implements AutoCloseable {
    *
    * @throws io.grpc.StatusRuntimeException when it cannot be reached within {@code timeout}
    */
-  public static io.kvorum.server.membership.pb.MembersResponse fetchMembers(URI url, Duration timeout) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+  public static io.kvorum.server.membership.pb.MembersResponse fetchMembers(GrpcChannels channels, URI url, Duration timeout) {
+    ManagedChannel channel = channels.builder(url).build();
     try {
       return PeerGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)

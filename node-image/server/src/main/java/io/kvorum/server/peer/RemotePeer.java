@@ -3,7 +3,6 @@ package io.kvorum.server.peer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.kvorum.raft.pb.Message;
@@ -13,22 +12,29 @@ import io.kvorum.server.peer.pb.PeerFrame;
 import io.kvorum.server.peer.pb.PeerGrpc;
 import io.kvorum.server.peer.pb.PeerReply;
 import io.kvorum.server.peer.pb.RaftBatch;
+import io.kvorum.server.tls.GrpcChannels;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The outgoing stream to one member: a bounded queue drained by one writer thread that keeps a
- * handshaken gRPC stream open, reconnecting with capped exponential backoff.
+ * The outgoing stream to one member. A writer thread keeps a handshaken gRPC stream open,
+ * reconnecting with capped exponential backoff.
+ *
+ * <p>While the stream is up and has room ({@code isReady}) and nothing is waiting before them,
+ * messages go onto it on the sender's own thread (the Raft loop): a commit needs a round trip to
+ * the followers, and every hand-off between threads on it costs a wake-up, which on a busy
+ * machine is the biggest part of a write's latency. Otherwise (connecting, or the peer reads
+ * slower than we write) they wait in a bounded backlog that the writer thread drains in order,
+ * so a stream never carries messages out of order.
  *
  * <p>Delivery is best effort, as Raft expects of a transport: a message that cannot be sent
- * (queue full, no connection) is dropped and the member is reported unreachable, so Raft
+ * (backlog full, no connection) is dropped and the member is reported unreachable, so Raft
  * probes it instead of streaming blindly.
  */
 final class RemotePeer implements AutoCloseable {
@@ -43,7 +49,14 @@ final class RemotePeer implements AutoCloseable {
   private final long id;
   private final Supplier<Handshake> handshake;
   private final TransportListener listener;
-  private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final GrpcChannels channels;
+  /** Guards {@link #backlog}, {@link #live}, {@link #writerHolds} and every write to the stream. */
+  private final Object sendLock = new Object();
+  private final ArrayDeque<Message> backlog = new ArrayDeque<>();
+  /** The handshaken stream, or null while there is none. */
+  private ClientCallStreamObserver<PeerFrame> live;
+  /** The writer thread took messages out of the backlog and has not written them yet. */
+  private boolean writerHolds;
   private final Thread writer;
   private volatile List<URI> urls;
   private volatile boolean running = true;
@@ -51,8 +64,9 @@ final class RemotePeer implements AutoCloseable {
   private volatile ManagedChannel channel;
   private String lastProblem = "";
 
-  RemotePeer(long id, List<URI> urls, Supplier<Handshake> handshake, TransportListener listener) {
+  RemotePeer(long id, List<URI> urls, Supplier<Handshake> handshake, TransportListener listener, GrpcChannels channels) {
     this.id = id;
+    this.channels = channels;
     this.urls = List.copyOf(urls);
     this.handshake = handshake;
     this.listener = listener;
@@ -78,10 +92,32 @@ final class RemotePeer implements AutoCloseable {
     }
   }
 
-  void send(Message m) {
-    if (!queue.offer(m)) {
-      LOG.debug("dropped internal Raft message since sending buffer is full", "remote-peer-id", hex());
-      listener.unreachable(id);
+  /** Sends {@code messages} (all to this member) in order, without blocking. */
+  void send(List<Message> messages) {
+    synchronized (sendLock) {
+      if (live != null && backlog.isEmpty() && !writerHolds && live.isReady()) {
+        if (!write(live, messages)) {
+          listener.unreachable(id);
+        }
+        return;
+      }
+      if (backlog.size() + messages.size() > QUEUE_CAPACITY) {
+        LOG.debug("dropped internal Raft message since sending buffer is full", "remote-peer-id", hex());
+        listener.unreachable(id);
+        return;
+      }
+      backlog.addAll(messages);
+      sendLock.notifyAll();
+    }
+  }
+
+  /** Caller holds {@link #sendLock}. False if the stream refused the frame (it is closing). */
+  private static boolean write(ClientCallStreamObserver<PeerFrame> out, List<Message> messages) {
+    try {
+      out.onNext(PeerFrame.newBuilder().setBatch(RaftBatch.newBuilder().addAllMessages(messages)).build());
+      return true;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
@@ -117,8 +153,8 @@ final class RemotePeer implements AutoCloseable {
   /** Opens a stream, handshakes, and forwards queued messages until the stream breaks. */
   private void stream(URI url) throws InterruptedException {
     channel =
-        NettyChannelBuilder.forAddress(url.getHost(), url.getPort())
-            .usePlaintext()
+        channels
+            .builder(url)
             .maxInboundMessageSize(PeerServer.MAX_MESSAGE_BYTES)
             .keepAliveTime(10, TimeUnit.SECONDS)
             .build();
@@ -127,8 +163,11 @@ final class RemotePeer implements AutoCloseable {
     Object readyLock = new Object();
     ClientResponseObserver<PeerFrame, PeerReply> responses =
         new ClientResponseObserver<>() {
+          private ClientCallStreamObserver<PeerFrame> requests;
+
           @Override
           public void beforeStart(ClientCallStreamObserver<PeerFrame> requestStream) {
+            requests = requestStream;
             requestStream.setOnReadyHandler(
                 () -> {
                   synchronized (readyLock) {
@@ -146,12 +185,14 @@ final class RemotePeer implements AutoCloseable {
           public void onError(Throwable t) {
             accepted.completeExceptionally(t);
             closed.completeExceptionally(t);
+            streamEnded(requests);
           }
 
           @Override
           public void onCompleted() {
             accepted.completeExceptionally(Status.UNAVAILABLE.withDescription("stream closed").asRuntimeException());
             closed.complete(null);
+            streamEnded(requests);
           }
         };
     ClientCallStreamObserver<PeerFrame> out =
@@ -173,31 +214,44 @@ final class RemotePeer implements AutoCloseable {
         "remote-peer-id", hex(),
         "remote-peer-url", url.toString(),
         "remote-server-version", reply.getAccepted().getServerVersion());
+    synchronized (sendLock) {
+      live = out;
+    }
     List<Message> batch = new ArrayList<>();
     try {
       while (running && !closed.isDone()) {
-        Message first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+        synchronized (sendLock) {
+          writerHolds = false;
+          if (backlog.isEmpty()) {
+            sendLock.wait(100);
+            continue;
+          }
+          for (int n = 0; n < MAX_BATCH_MESSAGES && !backlog.isEmpty(); n++) {
+            batch.add(backlog.poll());
+          }
+          writerHolds = true;
         }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH_MESSAGES - 1);
         synchronized (readyLock) {
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
           while (!out.isReady() && !closed.isDone() && System.nanoTime() < deadline) {
             readyLock.wait(50);
           }
         }
-        if (!out.isReady()) {
+        boolean sent;
+        synchronized (sendLock) {
           // The peer is not reading: drop rather than buffer without bound.
-          batch.forEach(m -> listener.unreachable(id));
-          batch.clear();
-          continue;
+          sent = out.isReady() && write(out, batch);
         }
-        out.onNext(PeerFrame.newBuilder().setBatch(RaftBatch.newBuilder().addAllMessages(batch)).build());
+        if (!sent) {
+          listener.unreachable(id);
+        }
         batch.clear();
       }
     } finally {
+      synchronized (sendLock) {
+        live = null;
+        writerHolds = false;
+      }
       if (!batch.isEmpty()) {
         listener.unreachable(id);
       }
@@ -211,6 +265,16 @@ final class RemotePeer implements AutoCloseable {
       throw Status.UNAVAILABLE.withDescription("stream closed by remote peer").asRuntimeException();
     }
     out.onCompleted();
+  }
+
+  /** The stream {@code ended} broke: stop writing to it, and wake the writer to reconnect. */
+  private void streamEnded(ClientCallStreamObserver<PeerFrame> ended) {
+    synchronized (sendLock) {
+      if (live == ended) {
+        live = null;
+      }
+      sendLock.notifyAll();
+    }
   }
 
   private void note(Status status, URI url) {
@@ -238,8 +302,12 @@ final class RemotePeer implements AutoCloseable {
   }
 
   private void dropQueued() {
-    if (!queue.isEmpty()) {
-      queue.clear();
+    boolean dropped;
+    synchronized (sendLock) {
+      dropped = !backlog.isEmpty();
+      backlog.clear();
+    }
+    if (dropped) {
       listener.unreachable(id);
     }
   }

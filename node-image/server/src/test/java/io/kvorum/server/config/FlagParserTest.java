@@ -3,12 +3,15 @@ package io.kvorum.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FlagParserTest {
 
@@ -81,8 +84,7 @@ class FlagParserTest {
     assertError(new String[] {"--snapshot-count", "ten"}, "--snapshot-count must be a whole number, got 'ten'");
     assertError(new String[] {"--heartbeat-interval", "300"}, "should be at least 5 times --heartbeat-interval[300ms]");
     assertError(new String[] {"--listen-client-urls", "localhost:2379"}, "is not a URL of the form http://host:port");
-    assertError(new String[] {"--listen-client-urls", "https://localhost:2379"}, "TLS is not supported");
-    assertError(new String[] {"--cert-file", "a.pem"}, "TLS is not supported");
+    assertError(new String[] {"--listen-client-urls", "unixs://localhost:2379"}, "is not a URL of the form http://host:port or https://host:port");
     assertError(new String[] {"--logger", "logrus"}, "--logger must be 'zap'");
     assertError(
         new String[] {"--name", "s4", "--initial-cluster", "s1=http://localhost:2380"},
@@ -95,6 +97,100 @@ class FlagParserTest {
         "duplicate url");
     assertError(new String[] {"--initial-cluster", "default"}, "entry 'default' is not name=http://host:port");
     assertError(new String[] {"--name", "a", "--name", "b"}, "given twice");
+  }
+
+  @Test
+  void clientTlsFromFlagsAndHttpsUrlsKeepTheirScheme(@TempDir Path dir) throws IOException {
+    Path cert = touch(dir, "server.pem");
+    Path key = touch(dir, "server-key.pem");
+    Path ca = touch(dir, "ca.pem");
+    ServerConfig c =
+        FlagParser.parse(
+            new String[] {
+              "--listen-client-urls=https://127.0.0.1:2379,http://127.0.0.1:12379",
+              "--advertise-client-urls=https://127.0.0.1:2379",
+              "--cert-file", cert.toString(), "--key-file", key.toString(),
+              "--trusted-ca-file", ca.toString(), "--client-cert-auth"
+            },
+            Map.of());
+    assertThat(c.listenClientUrls())
+        .containsExactly(URI.create("https://127.0.0.1:2379"), URI.create("http://127.0.0.1:12379"));
+    assertThat(c.clientTls()).isEqualTo(new TlsInfo(cert, key, ca, true, false));
+    assertThat(c.peerTls()).isEqualTo(TlsInfo.NONE);
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @Test
+  void peerTlsFromEtcdVariablesCoversEveryPeerUrl(@TempDir Path dir) throws IOException {
+    Path cert = touch(dir, "peer.pem");
+    Path key = touch(dir, "peer-key.pem");
+    Path ca = touch(dir, "ca.pem");
+    ServerConfig c =
+        FlagParser.parse(
+            new String[] {"--name", "a"},
+            Map.of(
+                "ETCD_LISTEN_PEER_URLS", "https://127.0.0.1:2380",
+                "ETCD_INITIAL_ADVERTISE_PEER_URLS", "https://127.0.0.1:2380",
+                "ETCD_INITIAL_CLUSTER", "a=https://127.0.0.1:2380,b=https://127.0.0.1:22380",
+                "ETCD_PEER_CERT_FILE", cert.toString(),
+                "ETCD_PEER_KEY_FILE", key.toString(),
+                "ETCD_PEER_TRUSTED_CA_FILE", ca.toString(),
+                "ETCD_PEER_CLIENT_CERT_AUTH", "true"));
+    assertThat(c.peerTls()).isEqualTo(new TlsInfo(cert, key, ca, true, false));
+    assertThat(c.initialCluster().get("b")).containsExactly(URI.create("https://127.0.0.1:22380"));
+    assertThat(c.clientTls().enabled()).isFalse();
+  }
+
+  @Test
+  void autoTlsNeedsNoFilesAndGivenFilesWinOverIt(@TempDir Path dir) throws IOException {
+    ServerConfig auto =
+        FlagParser.parse(new String[] {"--data-dir", dir.toString(), "--listen-client-urls=https://127.0.0.1:2379", "--auto-tls"}, Map.of());
+    assertThat(auto.clientTls()).isEqualTo(new TlsInfo(null, null, null, false, true));
+    assertThat(auto.autoTlsDir(false)).isEqualTo(dir.resolve("fixtures/client"));
+    assertThat(auto.autoTlsDir(true)).isEqualTo(dir.resolve("fixtures/peer"));
+
+    Path cert = touch(dir, "c.pem");
+    Path key = touch(dir, "k.pem");
+    ServerConfig files =
+        FlagParser.parse(
+            new String[] {"--listen-client-urls=https://127.0.0.1:2379", "--auto-tls", "--cert-file=" + cert, "--key-file=" + key},
+            Map.of());
+    assertThat(files.clientTls().autoTls()).isFalse();
+    assertThat(files.warnings()).containsExactly("ignoring --auto-tls since --cert-file and --key-file are given");
+  }
+
+  @Test
+  void aCertificateWithoutHttpsUrlsIsAWarning(@TempDir Path dir) throws IOException {
+    ServerConfig c =
+        FlagParser.parse(new String[] {"--peer-cert-file", touch(dir, "p.pem").toString(), "--peer-key-file", touch(dir, "k.pem").toString()}, Map.of());
+    assertThat(c.warnings()).containsExactly("--peer-cert-file is set but no peer URL is https; the port serves plaintext");
+  }
+
+  @Test
+  void inconsistentTlsFlagsGetOneClearLine(@TempDir Path dir) throws IOException {
+    String cert = touch(dir, "c.pem").toString();
+    String key = touch(dir, "k.pem").toString();
+    assertError(
+        new String[] {"--listen-client-urls", "https://localhost:2379"},
+        "--listen-client-urls: 'https://localhost:2379' is https but no certificate is configured: give --cert-file and --key-file, or --auto-tls");
+    assertError(
+        new String[] {"--initial-advertise-peer-urls", "https://localhost:2380", "--listen-peer-urls", "https://localhost:2380"},
+        "--initial-advertise-peer-urls: 'https://localhost:2380' is https but no certificate is configured: give --peer-cert-file and --peer-key-file, or --peer-auto-tls");
+    assertError(
+        new String[] {"--initial-cluster", "default=http://localhost:2380,b=https://localhost:2381"},
+        "--initial-cluster: 'https://localhost:2381' is https but no certificate");
+    assertError(new String[] {"--cert-file", cert}, "--cert-file is set but --key-file is not; give both");
+    assertError(new String[] {"--peer-key-file", key}, "--peer-key-file is set but --peer-cert-file is not; give both");
+    assertError(
+        new String[] {"--cert-file", cert, "--key-file", key, "--client-cert-auth"},
+        "--client-cert-auth needs --trusted-ca-file");
+    assertError(new String[] {"--peer-auto-tls", "--peer-client-cert-auth"}, "--peer-client-cert-auth needs --peer-trusted-ca-file");
+    assertError(new String[] {"--cert-file", dir.resolve("missing.pem").toString(), "--key-file", key}, "--cert-file: cannot read");
+    assertError(new String[] {"--auto-tls=maybe"}, "--auto-tls must be true or false, got 'maybe'");
+  }
+
+  private static Path touch(Path dir, String name) throws IOException {
+    return Files.writeString(dir.resolve(name), "pem");
   }
 
   private static void assertError(String[] args, String fragment) {

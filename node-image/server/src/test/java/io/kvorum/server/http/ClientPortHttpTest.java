@@ -369,7 +369,9 @@ class ClientPortHttpTest {
   void badListenUrlsAndBusyPortsFailWithClearErrors() throws Exception {
     assertThatThrownBy(() -> new ClientPort(node, List.of("https://127.0.0.1:2379"), ClientPortOptions.defaults()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("must start with http://");
+        .hasMessageContaining("is https but the client port has no certificate");
+    assertThatThrownBy(() -> new ClientPort(node, List.of("unix://kvorum.sock:0"), ClientPortOptions.defaults()))
+        .hasMessageContaining("must start with http:// or https://");
     assertThatThrownBy(() -> new ClientPort(node, List.of("http://127.0.0.1"), ClientPortOptions.defaults()))
         .hasMessageContaining("needs a host and a port");
     try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -13,6 +13,7 @@ import io.kvorum.server.grpc.proto.DowngradeRequest.DowngradeAction;
 import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.kvorum.server.it.LocalCluster.Member;
 import io.kvorum.server.peer.PeerTransport;
+import io.kvorum.server.tls.GrpcChannels;
 import io.kvorum.server.version.ServerVersion;
 import io.kvorum.server.version.Version;
 import java.net.URI;
@@ -63,7 +64,7 @@ class VersionUpgradeIT {
 
   private static String clusterVersion(Member m) {
     try {
-      return PeerTransport.fetchVersion(URI.create(m.peerUrl()), Duration.ofSeconds(2)).getClusterVersion();
+      return PeerTransport.fetchVersion(GrpcChannels.of(null), URI.create(m.peerUrl()), Duration.ofSeconds(2)).getClusterVersion();
     } catch (RuntimeException e) {
       return "unreachable";
     }

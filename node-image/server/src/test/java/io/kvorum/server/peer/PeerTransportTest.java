@@ -8,6 +8,7 @@ import io.kvorum.raft.pb.Snapshot;
 import io.kvorum.raft.pb.SnapshotMetadata;
 import io.kvorum.server.peer.pb.Handshake;
 import io.kvorum.server.peer.pb.VersionResponse;
+import io.kvorum.server.tls.GrpcChannels;
 import io.kvorum.server.version.ServerVersion;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -69,7 +70,7 @@ class PeerTransportTest {
                 return io.kvorum.server.membership.pb.MembersResponse.getDefaultInstance();
               }
             });
-    server.start(List.of(URI.create("http://127.0.0.1:0")));
+    server.start(List.of(URI.create("http://127.0.0.1:0")), null);
     return URI.create("http://127.0.0.1:" + server.ports().get(0));
   }
 
@@ -105,7 +106,8 @@ class PeerTransportTest {
           public void snapshotStatus(long memberId, boolean delivered) {
             events.add("snapshot " + memberId + " " + delivered);
           }
-        });
+        },
+        GrpcChannels.of(null));
   }
 
   @AfterEach
@@ -212,7 +214,7 @@ class PeerTransportTest {
   @Test
   void versionNeedsNoHandshake() throws Exception {
     URI url = startReceiver();
-    VersionResponse v = PeerTransport.fetchVersion(url, Duration.ofSeconds(5));
+    VersionResponse v = PeerTransport.fetchVersion(GrpcChannels.of(null), url, Duration.ofSeconds(5));
     assertThat(v.getMemberId()).isEqualTo(2);
     assertThat(v.getClusterVersion()).isEqualTo("1.0.0");
   }

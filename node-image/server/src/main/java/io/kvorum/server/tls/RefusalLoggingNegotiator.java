@@ -1,0 +1,82 @@
+package io.kvorum.server.tls;
+
+import io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
+import io.kvorum.server.log.Log;
+
+/**
+ * grpc-netty's server TLS, plus one warning line per refused handshake naming the remote
+ * address and the reason, as etcd logs {@code "rejected connection"} on its peer port:
+ *
+ * <pre>
+ * {"level":"warn","msg":"rejected connection on peer endpoint","remote-addr":"/127.0.0.1:41234",
+ *  "error":"Empty client certificate chain"}
+ * </pre>
+ *
+ * <p>grpc hides its handshake; this wraps the negotiator's handler so that, once grpc has put
+ * its {@link SslHandler} in the pipeline, a listener sees the handshake's outcome. Uses grpc's
+ * {@code Internal*} negotiator API, public for exactly this kind of extension.
+ */
+public final class RefusalLoggingNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
+  private static final Log LOG = Log.get(RefusalLoggingNegotiator.class);
+
+  private final InternalProtocolNegotiator.ProtocolNegotiator tls;
+  private final String endpoint;
+
+  /** @param endpoint what is refused, for the log line: {@code "peer"} */
+  public RefusalLoggingNegotiator(SslContext context, String endpoint) {
+    this.tls = InternalProtocolNegotiators.serverTls(context);
+    this.endpoint = endpoint;
+  }
+
+  @Override
+  public io.grpc.netty.shaded.io.netty.util.AsciiString scheme() {
+    return tls.scheme();
+  }
+
+  @Override
+  public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
+    ChannelHandler negotiation = tls.newHandler(grpcHandler);
+    return new ChannelHandlerAdapter() {
+      @Override
+      public void handlerAdded(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        ctx.pipeline().addAfter(ctx.name(), null, negotiation);
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl != null) {
+          ssl.handshakeFuture()
+              .addListener(
+                  f -> {
+                    if (!f.isSuccess()) {
+                      LOG.warn(
+                          "rejected connection on " + endpoint + " endpoint",
+                          "remote-addr", String.valueOf(channel.remoteAddress()),
+                          "error", rootMessage(f.cause()));
+                    }
+                  });
+        }
+        ctx.pipeline().remove(this);
+      }
+    };
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() != null ? c.getMessage() : c.toString();
+  }
+
+  @Override
+  public void close() {
+    tls.close();
+  }
+}
