@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * Event, without touching the cluster.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "(has(self.tls) ? self.tls.mode : 'None') == (has(oldSelf.tls) ? oldSelf.tls.mode : 'None')",
+    message = "spec.tls.mode cannot change on a running cluster (its members' peer URLs are http or https for good): create a new KVCluster with the mode you want")
 public class KVClusterSpec {
 
   /**
@@ -58,6 +60,9 @@ public class KVClusterSpec {
   @JsonPropertyDescription("Where the snapshot taken before every upgrade goes.")
   private BackupSpec backup = new BackupSpec();
 
+  @JsonPropertyDescription("TLS on the members' client and peer ports and for the operator's calls to them.")
+  private TlsSpec tls;
+
   public Integer getReplicas() { return replicas; }
   public void setReplicas(Integer replicas) { this.replicas = replicas; }
   public String getVersion() { return version; }
@@ -74,6 +79,8 @@ public class KVClusterSpec {
   public void setUpgrade(UpgradeSpec upgrade) { this.upgrade = upgrade; }
   public BackupSpec getBackup() { return backup; }
   public void setBackup(BackupSpec backup) { this.backup = backup; }
+  public TlsSpec getTls() { return tls; }
+  public void setTls(TlsSpec tls) { this.tls = tls; }
 
   /** The spec with every optional part present, so callers never test for null. */
   public KVClusterSpec withDefaults() {
@@ -82,6 +89,7 @@ public class KVClusterSpec {
     if (upgrade == null) upgrade = new UpgradeSpec();
     if (backup == null) backup = new BackupSpec();
     if (pod == null) pod = new PodOverrides();
+    if (tls == null) tls = new TlsSpec();
     return this;
   }
 }

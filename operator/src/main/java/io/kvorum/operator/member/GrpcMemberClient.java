@@ -37,34 +37,99 @@ import java.util.function.Supplier;
  * {@link MemberClient} over HTTP (java.net.http) and the etcd v3 gRPC API, with the grpc-java
  * stubs of {@code io.etcd:jetcd-grpc}. (jetcd-core's client is not used: its 0.8 line calls
  * Vert.x 5 stubs while Quarkus runs Vert.x 4, which fails at run time with NoSuchMethodError.)
- * One plaintext channel per member endpoint, kept in a small LRU (pods come and go with their
- * addresses; evicted channels are shut down). Every call has a deadline; the reconcile loop is
- * the retry.
+ * One channel per member endpoint (and TLS identity), kept in a small LRU (pods come and go
+ * with their addresses; evicted channels are shut down). Every call has a deadline; the
+ * reconcile loop is the retry.
+ *
+ * <p>{@link #withTls} gives a view of the same client that speaks TLS with a cluster's
+ * credentials (client certificate, CA bundle; see {@link ClientTls}) on gRPC and on the HTTP
+ * probes; views share the channel cache, so closing the root client closes them all.
  */
 public final class GrpcMemberClient implements MemberClient {
 
   private static final int MAX_CHANNELS = 64;
   private static final int MAX_MESSAGE = 16 * 1024 * 1024;
 
+  /** What every TLS view of one client shares: channels, TLS contexts and HTTP clients, each in a small LRU. */
+  private static final class Connections {
+    private record Key(URI endpoint, ClientTls tls) { }
+
+    private final Map<Key, ManagedChannel> channels = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Key, ManagedChannel> eldest) {
+        if (size() > MAX_CHANNELS) {
+          eldest.getValue().shutdownNow();
+          return true;
+        }
+        return false;
+      }
+    };
+    private final Map<ClientTls, TlsContexts> contexts = lru(MAX_TLS_IDENTITIES);
+    private final Map<ClientTls, HttpClient> https = lru(MAX_TLS_IDENTITIES);
+    private final HttpClient plain;
+    private final Duration connectTimeout;
+
+    Connections(Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
+      this.plain = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+    }
+
+    synchronized HttpClient http(ClientTls tls) {
+      return tls == null ? plain : https.computeIfAbsent(tls, t ->
+          HttpClient.newBuilder().connectTimeout(connectTimeout).sslContext(contexts(t).jdk).build());
+    }
+
+    synchronized ManagedChannel channel(URI endpoint, ClientTls tls) {
+      return channels.computeIfAbsent(new Key(endpoint, tls), k -> {
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort()).maxInboundMessageSize(MAX_MESSAGE);
+        return (tls == null ? b.usePlaintext() : b.sslContext(contexts(tls).netty)).build();
+      });
+    }
+
+    private TlsContexts contexts(ClientTls tls) {
+      return contexts.computeIfAbsent(tls, TlsContexts::new);
+    }
+
+    synchronized void close() {
+      channels.values().forEach(ManagedChannel::shutdownNow);
+      channels.clear();
+    }
+
+    private static <K, V> Map<K, V> lru(int max) {
+      return new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+          return size() > max;
+        }
+      };
+    }
+  }
+
+  /** Clusters whose TLS contexts are kept; more only costs rebuilding a context. */
+  private static final int MAX_TLS_IDENTITIES = 32;
+
+  private final Connections connections;
+  private final ClientTls tls;
   private final HttpClient http;
   private final ObjectMapper json = new ObjectMapper();
   private final Duration callTimeout;
   private final Duration snapshotTimeout;
-  private final Map<URI, ManagedChannel> channels = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<URI, ManagedChannel> eldest) {
-      if (size() > MAX_CHANNELS) {
-        eldest.getValue().shutdownNow();
-        return true;
-      }
-      return false;
-    }
-  };
 
   public GrpcMemberClient(Duration callTimeout, Duration snapshotTimeout) {
+    this(new Connections(callTimeout), null, callTimeout, snapshotTimeout);
+  }
+
+  private GrpcMemberClient(Connections connections, ClientTls tls, Duration callTimeout, Duration snapshotTimeout) {
+    this.connections = connections;
+    this.tls = tls;
     this.callTimeout = callTimeout;
     this.snapshotTimeout = snapshotTimeout;
-    this.http = HttpClient.newBuilder().connectTimeout(callTimeout).build();
+    this.http = connections.http(tls);
+  }
+
+  @Override
+  public MemberClient withTls(ClientTls clusterTls) {
+    return new GrpcMemberClient(connections, clusterTls, callTimeout, snapshotTimeout);
   }
 
   @Override
@@ -156,9 +221,8 @@ public final class GrpcMemberClient implements MemberClient {
   }
 
   @Override
-  public synchronized void close() {
-    channels.values().forEach(ManagedChannel::shutdownNow);
-    channels.clear();
+  public void close() {
+    connections.close();
   }
 
   private ClusterGrpc.ClusterBlockingStub cluster(URI endpoint) {
@@ -169,11 +233,8 @@ public final class GrpcMemberClient implements MemberClient {
     return MaintenanceGrpc.newBlockingStub(channel(endpoint)).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private synchronized ManagedChannel channel(URI endpoint) {
-    return channels.computeIfAbsent(endpoint, e -> NettyChannelBuilder.forAddress(e.getHost(), e.getPort())
-        .usePlaintext()
-        .maxInboundMessageSize(MAX_MESSAGE)
-        .build());
+  private ManagedChannel channel(URI endpoint) {
+    return connections.channel(endpoint, tls);
   }
 
   private static <T> T call(String what, URI member, Supplier<T> rpc) {

@@ -14,6 +14,12 @@ public interface MemberClient extends AutoCloseable {
 
   MemberProbe probe(URI clientUrl);
 
+  /**
+   * This client speaking TLS with a cluster's credentials (https endpoints, client certificate,
+   * the cluster's CAs); {@code null} gives a plaintext client.
+   */
+  MemberClient withTls(ClientTls tls);
+
   List<ClusterMember> memberList(URI via);
 
   /** MemberAdd with isLearner=true; returns the new member's id. */

@@ -8,6 +8,8 @@ package io.kvorum.operator.planner;
  * @param podVersion   the version label of the pod (the image it runs), null without a pod
  * @param serverVersion what the member's /version said, null when unreachable
  * @param appliedIndex the Raft applied index from Maintenance.Status, -1 when unknown
+ * @param certificatesCurrent the pod runs the current TLS files (its tls-revision matches the
+ *                     Secrets'); true without TLS or without a pod
  */
 public record ObservedMember(
     int ordinal,
@@ -21,7 +23,8 @@ public record ObservedMember(
     String serverVersion,
     boolean leader,
     long appliedIndex,
-    boolean alarm) {
+    boolean alarm,
+    boolean certificatesCurrent) {
 
   public enum PodState {
     /** No pod. */
@@ -45,5 +48,10 @@ public record ObservedMember(
 
   public boolean runs(String version) {
     return version.equals(serverVersion) && version.equals(podVersion);
+  }
+
+  /** Runs {@code version} with the current certificates: nothing left to roll for this member. */
+  public boolean current(String version) {
+    return runs(version) && certificatesCurrent;
   }
 }

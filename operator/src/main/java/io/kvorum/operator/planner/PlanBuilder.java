@@ -96,7 +96,9 @@ final class PlanBuilder {
       case Creating -> Verdict.yes("Creating", "creating " + observed.desired().replicas() + " members");
       case Scaling -> Verdict.yes("Scaling", "scaling from " + observed.voterCount() + " to " + observed.desired().replicas() + " members");
       case Upgrading, Paused, Degraded -> upgrade != null
-          ? Verdict.yes("Upgrading", "upgrading " + upgrade.from() + " -> " + upgrade.to()
+          ? Verdict.yes(UpgradePlanner.rollsCertificates(upgrade) ? "RollingCertificates" : "Upgrading",
+              (UpgradePlanner.rollsCertificates(upgrade) ? "rolling certificates at " + upgrade.to()
+                  : "upgrading " + upgrade.from() + " -> " + upgrade.to())
               + (upgrade.message() == null ? "" : ": " + upgrade.message()))
           : Verdict.no("Reconciled", "waiting for members to become healthy");
       case Running -> Verdict.no("Reconciled", "running " + version + " with " + observed.voterCount() + " members");

@@ -39,7 +39,16 @@ import java.util.stream.Collectors;
  *   every voter runs the target --> WaitClusterVersion --leader reports MAJOR.MINOR of target--> done
  * </pre>
  * Preflight (before the upgrade starts and before the snapshot): every voter healthy, a leader,
- * no alarm, and the member count as specified. A change of spec.version back to the upgrade's
+ * no alarm, and the member count as specified.
+ *
+ * <p><b>Certificate rolls</b> reuse this roller. When spec.version equals the running version
+ * but a voter runs old TLS files (its pod's tls-revision differs from its Secrets', after a
+ * renewal or a CA rotation step), a roll "from V to V" starts at ReplaceMember: no snapshot (no
+ * data format changes), the same preflight, the same order (unhealthy first, followers, the
+ * leader last after MoveLeader), the same wait for health and catch-up after each member, the
+ * same timeout and pause. A member counts as done when it runs the target version with the
+ * current files. A version change during a certificate roll waits for the roll to finish; an
+ * upgrade rolls certificates along (every recreated pod gets the current files). A change of spec.version back to the upgrade's
  * "from" while members still run both versions reverses the upgrade: the cluster version is
  * still the old one, so the replaced members can go back.
  */
@@ -51,7 +60,9 @@ final class UpgradePlanner {
       return start(o, b);
     }
     String wanted = o.desired().version();
-    if (!wanted.equals(up.to())) {
+    if (!wanted.equals(up.to()) && rollsCertificates(up)) {
+      b.event(Notice.normal("UpgradeDeferred", "the upgrade to " + wanted + " starts after the certificate roll"));
+    } else if (!wanted.equals(up.to())) {
       if (wanted.equals(up.from()) && up.step() != Step.WaitClusterVersion) {
         up = reverse(o, up);
         b.event(Notice.warning("UpgradeReversed", "spec.version set back to " + up.to() + ": rolling back the members already on " + up.from()));
@@ -74,7 +85,7 @@ final class UpgradePlanner {
     String running = o.runningVersion();
     String wanted = o.desired().version();
     if (wanted.equals(running)) {
-      return Optional.empty();
+      return startCertificateRoll(o, b, running);
     }
     Optional<String> refusal = VersionPath.refusal(running, wanted);
     if (refusal.isPresent()) {
@@ -95,6 +106,29 @@ final class UpgradePlanner {
     b.upgrade = up;
     b.event(Notice.normal("UpgradeStarted", "upgrading " + running + " -> " + wanted + ": snapshot first"));
     return Optional.of(b.finish(new TakeSnapshot(o.leader().orElseThrow().ordinal())));
+  }
+
+  /** A roll "from V to V" of the members whose pods run old TLS files. */
+  private Optional<Plan> startCertificateRoll(ObservedCluster o, PlanBuilder b, String running) {
+    List<String> stale = o.voters().filter(v -> !v.certificatesCurrent()).map(ObservedMember::name).toList();
+    if (stale.isEmpty() || o.voterCount() != o.desired().replicas() || o.members().stream().anyMatch(ObservedMember::learner)) {
+      return Optional.empty();
+    }
+    Optional<String> notReady = preflight(o);
+    if (notReady.isPresent()) {
+      b.blocked("PreflightFailed", "certificate roll waits: " + notReady.get());
+      return Optional.of(b.finish(new Wait(notReady.get())));
+    }
+    UpgradeStatus up = new UpgradeStatus(running, running, Step.ReplaceMember, null, null, List.of(), o.now().toString(),
+        "rolling new certificates to " + stale);
+    b.event(Notice.normal("CertificateRollStarted", "new TLS certificates for " + String.join(", ", stale)
+        + ": replacing members one at a time"));
+    return Optional.of(next(o, b, up));
+  }
+
+  /** A roll to the same version: only TLS files change. */
+  static boolean rollsCertificates(UpgradeStatus up) {
+    return up.from().equals(up.to());
   }
 
   /** Every voter healthy, a leader, no alarm: the state in which a member may be taken down. */
@@ -155,13 +189,14 @@ final class UpgradePlanner {
     if (m.pod() != PodState.RUNNING) missing.add("pod " + m.pod().name().toLowerCase());
     if (!m.healthy()) missing.add("not healthy");
     if (!up.to().equals(m.serverVersion())) missing.add("reports version " + m.serverVersion());
+    if (!m.certificatesCurrent()) missing.add("runs old certificates");
     if (!o.caughtUp(m)) missing.add("not caught up with the leader");
     String othersUnhealthy = o.voters().filter(v -> v != m && !v.healthy()).map(ObservedMember::name).collect(Collectors.joining(", "));
     if (!othersUnhealthy.isEmpty()) missing.add("unhealthy: " + othersUnhealthy);
 
     if (missing.isEmpty()) {
       b.event(Notice.normal("MemberReplaced", m.name() + " runs " + up.to() + ", healthy and caught up"));
-      boolean more = o.voters().anyMatch(v -> v != m && !up.doneMembers().contains(v.name()) && !v.runs(up.to()));
+      boolean more = o.voters().anyMatch(v -> v != m && !up.doneMembers().contains(v.name()) && !v.current(up.to()));
       if (o.desired().pauseAfterEachMember() && more) {
         b.upgrade = up.memberDone(Step.Paused, "paused after " + m.name());
         b.event(Notice.normal("UpgradePaused", "paused after " + m.name() + "; annotate kvorum.io/resume-upgrade=" + m.name() + " to continue"));
@@ -186,7 +221,7 @@ final class UpgradePlanner {
 
   private Plan next(ObservedCluster o, PlanBuilder b, UpgradeStatus up) {
     List<ObservedMember> remaining = o.voters()
-        .filter(v -> !up.doneMembers().contains(v.name()) && !v.runs(up.to())).toList();
+        .filter(v -> !up.doneMembers().contains(v.name()) && !v.current(up.to())).toList();
     if (remaining.isEmpty()) {
       return awaitClusterVersion(o, b, up.withStep(Step.WaitClusterVersion, "every member runs " + up.to()));
     }
@@ -218,6 +253,12 @@ final class UpgradePlanner {
 
   private Plan awaitClusterVersion(ObservedCluster o, PlanBuilder b, UpgradeStatus up) {
     Semver target = Semver.parse(up.to());
+    if (rollsCertificates(up)) {
+      b.upgrade = null;
+      b.event(Notice.normal("CertificatesRolled", "every member runs the current TLS certificates"));
+      b.blocked("CertificatesRolled", "new certificates rolled to every member");
+      return b.finish(new Wait("certificate roll completed"));
+    }
     if (o.clusterVersion() != null && Semver.isValid(o.clusterVersion()) && Semver.parse(o.clusterVersion()).sameMinor(target)) {
       b.upgrade = null;
       b.version = up.to();

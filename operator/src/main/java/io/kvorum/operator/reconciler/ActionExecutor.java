@@ -43,9 +43,12 @@ public class ActionExecutor {
   private final SnapshotStore snapshots;
   private final EventRecorder events;
   private final Clock clock;
+  private final ClusterTls tls;
 
-  public ActionExecutor(KubernetesClient client, MemberClient members, SnapshotStore snapshots, EventRecorder events, Clock clock) {
+  public ActionExecutor(KubernetesClient client, MemberClient members, SnapshotStore snapshots, EventRecorder events, Clock clock,
+                        ClusterTls tls) {
     this.client = client;
+    this.tls = tls;
     this.members = members;
     this.snapshots = snapshots;
     this.events = events;
@@ -77,7 +80,7 @@ public class ActionExecutor {
     List<Integer> all = IntStream.range(0, b.clusterSize()).boxed().toList();
     for (int n : b.ordinals()) {
       ensureVolume(kvc, n);
-      create(MemberPod.desired(kvc, n, b.version(), ClusterState.NEW, all));
+      create(MemberPod.desired(kvc, n, b.version(), ClusterState.NEW, all, tls));
     }
     events.normal(kvc, "MembersCreated", "created members " + b.ordinals() + " of " + b.clusterSize() + " at " + b.version());
     return Outcome.ok();
@@ -90,7 +93,7 @@ public class ActionExecutor {
       current.add(c.ordinal());
     }
     ensureVolume(kvc, c.ordinal());
-    create(MemberPod.desired(kvc, c.ordinal(), c.version(), ClusterState.EXISTING, current));
+    create(MemberPod.desired(kvc, c.ordinal(), c.version(), ClusterState.EXISTING, current, tls));
     events.normal(kvc, "PodCreated", "created pod " + name(kvc, c.ordinal()) + " at " + c.version());
     return Outcome.ok();
   }

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.jboss.logging.Logger;
@@ -44,7 +45,8 @@ public final class ClusterObserver {
     this.settings = settings;
   }
 
-  public Observation observe(KVCluster kvc, Collection<Pod> pods, Collection<PersistentVolumeClaim> pvcs, Instant now) {
+  public Observation observe(KVCluster kvc, Collection<Pod> pods, Collection<PersistentVolumeClaim> pvcs, ClusterTls tls,
+                             Instant now) {
     String name = kvc.getMetadata().getName();
     KVClusterSpec spec = kvc.getSpec().withDefaults();
     KVClusterStatus previous = kvc.getStatus() == null ? new KVClusterStatus() : kvc.getStatus();
@@ -115,7 +117,8 @@ public final class ClusterObserver {
           pod == null ? null : pod.getMetadata().getLabels().get(MemberNames.LABEL_VERSION),
           pvcBySlot.containsKey(n) && pvcBySlot.get(n).getMetadata().getDeletionTimestamp() == null,
           id, listedMember != null && listedMember.learner(), probe.reachable() && probe.healthy(),
-          probe.serverVersion(), leader, probe.appliedIndex(), probe.alarm());
+          probe.serverVersion(), leader, probe.appliedIndex(), probe.alarm(),
+          pod == null || Objects.equals(tls.revision(n), annotation(pod, CertificateSecrets.ANNOTATION_REVISION)));
     }).toList();
 
     String resume = kvc.getMetadata().getAnnotations() == null ? null
@@ -136,7 +139,11 @@ public final class ClusterObserver {
     }
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
     return ip == null || ip.isEmpty() ? Optional.empty()
-        : Optional.of(URI.create("http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + MemberNames.CLIENT_PORT));
+        : Optional.of(URI.create(MemberNames.scheme(kvc) + "://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + MemberNames.CLIENT_PORT));
+  }
+
+  private static String annotation(Pod pod, String key) {
+    return pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(key);
   }
 
   static PodState podState(Pod pod) {

@@ -16,6 +16,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.kvorum.operator.crd.KVCluster;
 import io.kvorum.operator.crd.KVClusterStatus;
 import io.kvorum.operator.member.MemberClient;
+import io.kvorum.operator.member.MemberException;
+import io.kvorum.operator.tls.CertificateIssuer;
 import io.kvorum.operator.planner.Action;
 import io.kvorum.operator.planner.ClusterPlanner;
 import io.kvorum.operator.planner.Plan;
@@ -32,6 +34,7 @@ import java.util.Set;
  * are created and deleted only by the planner's actions, one at a time.
  *
  * <pre>
+ *   TLS Secrets kept (CertificateSecrets: issue, renew, rotate the CA; or read the user's)
  *   observe (pods, volumes from the informers; each member's /version, /health, status; the member list)
  *     → ClusterPlanner.plan (pure)
  *     → ActionExecutor.execute (one action, Events)
@@ -47,6 +50,7 @@ import java.util.Set;
 public class KVClusterReconciler implements Reconciler<KVCluster> {
 
   private final ClusterPlanner planner = new ClusterPlanner();
+  private final CertificateIssuer issuer = new CertificateIssuer();
   private final MemberClient members;
   private final OperatorSettings settings;
   private final Clock clock;
@@ -93,10 +97,20 @@ public class KVClusterReconciler implements Reconciler<KVCluster> {
     Instant now = Instant.now(clock);
     var client = context.getClient();
     EventRecorder events = new EventRecorder(client, clock);
-    ActionExecutor executor = new ActionExecutor(client, members, new SnapshotStore(settings.backupDir()), events, clock);
+    var pods = context.getSecondaryResources(Pod.class);
+    ClusterTls tls;
+    MemberClient clusterMembers;
+    try {
+      tls = new CertificateSecrets(client, events, issuer).reconcile(kvc, pods, now);
+      clusterMembers = tls.enabled() ? members.withTls(tls.client()) : members;
+    } catch (CertificateSecrets.TlsException | MemberException | IllegalArgumentException e) {
+      // Nothing is touched without usable certificates: a pod would not start, the operator could not talk to it.
+      return tlsNotReady(kvc, context, events, e.getMessage(), now);
+    }
+    ActionExecutor executor = new ActionExecutor(client, clusterMembers, new SnapshotStore(settings.backupDir()), events, clock, tls);
 
-    Observation obs = new ClusterObserver(members, settings).observe(kvc,
-        context.getSecondaryResources(Pod.class), context.getSecondaryResources(PersistentVolumeClaim.class), now);
+    Observation obs = new ClusterObserver(clusterMembers, settings).observe(kvc,
+        pods, context.getSecondaryResources(PersistentVolumeClaim.class), tls, now);
     Plan plan = planner.plan(obs.cluster());
     ActionExecutor.Outcome outcome = executor.execute(plan.action(), kvc, obs);
     metrics.action(plan.action(), outcome.succeeded());
@@ -115,5 +129,21 @@ public class KVClusterReconciler implements Reconciler<KVCluster> {
       statusWriter.write(kvc, status, context);
     }
     return UpdateControl.<KVCluster>noUpdate().rescheduleAfter(next);
+  }
+
+  /** spec.tls cannot be met: say so once (Event) and in Degraded, keep the rest of the status, look again soon. */
+  private UpdateControl<KVCluster> tlsNotReady(KVCluster kvc, Context<KVCluster> context, EventRecorder events, String why,
+                                               Instant now) {
+    KVClusterStatus previous = kvc.getStatus() == null ? new KVClusterStatus() : kvc.getStatus();
+    boolean known = Conditions.find(previous.getConditions(), Conditions.DEGRADED)
+        .map(c -> "TlsNotReady".equals(c.getReason()) && why.equals(c.getMessage())).orElse(false);
+    if (!known) {
+      events.warning(kvc, "TlsNotReady", why);
+      KVClusterStatus status = StatusBuilder.copy(previous);
+      status.setConditions(Conditions.set(previous.getConditions(), Conditions.DEGRADED,
+          Plan.Verdict.yes("TlsNotReady", why), kvc.getMetadata().getGeneration(), now));
+      statusWriter.write(kvc, status, context);
+    }
+    return UpdateControl.<KVCluster>noUpdate().rescheduleAfter(settings.busyRequeue());
   }
 }

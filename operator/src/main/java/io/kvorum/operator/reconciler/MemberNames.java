@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * Names, labels and URLs of a cluster's objects. Member {@code n} of cluster {@code demo} in
  * namespace {@code ns} is pod and volume {@code demo-n}, reachable by peers at
  * {@code http://demo-n.demo-peer.ns.svc:2380} (the pod's hostname under the headless peer
- * Service), and serves clients on {@code :2379}.
+ * Service; {@code https://} with spec.tls), and serves clients on {@code :2379}.
  */
 public final class MemberNames {
 
@@ -51,11 +51,17 @@ public final class MemberNames {
   }
 
   public static URI peerUrl(KVCluster kvc, int ordinal) {
-    return URI.create("http://" + peerHost(kvc, ordinal) + ":" + PEER_PORT);
+    return URI.create(scheme(kvc) + "://" + peerHost(kvc, ordinal) + ":" + PEER_PORT);
   }
 
   public static URI advertisedClientUrl(KVCluster kvc, int ordinal) {
-    return URI.create("http://" + peerHost(kvc, ordinal) + ":" + CLIENT_PORT);
+    return URI.create(scheme(kvc) + "://" + peerHost(kvc, ordinal) + ":" + CLIENT_PORT);
+  }
+
+  /** {@code https} when spec.tls is on (it cannot change on a running cluster), else {@code http}. */
+  public static String scheme(KVCluster kvc) {
+    var tls = kvc.getSpec() == null ? null : kvc.getSpec().getTls();
+    return tls != null && tls.enabled() ? "https" : "http";
   }
 
   /** Labels every object of the cluster carries; the first four select its member pods. */

@@ -9,6 +9,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.kvorum.operator.crd.KVCluster;
 import io.kvorum.operator.crd.KVClusterSpec;
 import io.kvorum.operator.crd.PodOverrides;
@@ -32,6 +36,16 @@ import java.util.stream.Collectors;
  * </pre>
  * On a restart with its data directory the node ignores the initial-cluster flags, so a pod
  * recreated during an upgrade on the same volume simply resumes as the same member.
+ *
+ * <p>With spec.tls every URL is {@code https://}, the member's Secrets are mounted read-only
+ * at {@code /etc/kvorum/tls/server} and {@code /etc/kvorum/tls/peer} (tls.crt, tls.key, ca.crt)
+ * and etcd's flags point at them:
+ * <pre>
+ *   --cert-file=/etc/kvorum/tls/server/tls.crt --key-file=.../tls.key --trusted-ca-file=.../ca.crt [--client-cert-auth]
+ *   --peer-cert-file=/etc/kvorum/tls/peer/tls.crt --peer-key-file=... --peer-trusted-ca-file=... --peer-client-cert-auth
+ * </pre>
+ * The pod carries {@code kvorum.io/tls-revision}, the digest of those files when it was
+ * created: a different digest later means the member runs old files and is rolled.
  */
 public final class MemberPod {
 
@@ -39,6 +53,7 @@ public final class MemberPod {
   static final String DATA_DIR = "/var/lib/kvorum";
   /** The user of the node image (node-image/Dockerfile, KVORUM_UID). */
   static final long NODE_UID = 10001L;
+  static final String TLS_DIR = "/etc/kvorum/tls";
 
   private MemberPod() {
   }
@@ -54,7 +69,8 @@ public final class MemberPod {
   /**
    * @param initialCluster ordinals of the members the new member starts with (itself included)
    */
-  public static Pod desired(KVCluster kvc, int ordinal, String version, ClusterState state, List<Integer> initialCluster) {
+  public static Pod desired(KVCluster kvc, int ordinal, String version, ClusterState state, List<Integer> initialCluster,
+                            ClusterTls tls) {
     String cluster = kvc.getMetadata().getName();
     KVClusterSpec spec = kvc.getSpec().withDefaults();
     PodOverrides overrides = spec.getPod();
@@ -69,24 +85,52 @@ public final class MemberPod {
     String members = initialCluster.stream().sorted()
         .map(n -> MemberNames.member(cluster, n) + "=" + MemberNames.peerUrl(kvc, n))
         .collect(Collectors.joining(","));
+    String scheme = MemberNames.scheme(kvc);
+    ClusterTls.MemberTls files = tls.member(ordinal);
+    if (scheme.equals("https") && files == null) {
+      throw new IllegalStateException("spec.tls is on but member " + name + " has no certificate Secrets yet");
+    }
     List<String> args = new ArrayList<>(List.of(
         "--name=" + name,
         "--data-dir=" + DATA_DIR + "/data",
-        "--listen-client-urls=http://0.0.0.0:" + MemberNames.CLIENT_PORT,
+        "--listen-client-urls=" + scheme + "://0.0.0.0:" + MemberNames.CLIENT_PORT,
         "--advertise-client-urls=" + MemberNames.advertisedClientUrl(kvc, ordinal),
-        "--listen-peer-urls=http://0.0.0.0:" + MemberNames.PEER_PORT,
+        "--listen-peer-urls=" + scheme + "://0.0.0.0:" + MemberNames.PEER_PORT,
         "--initial-advertise-peer-urls=" + MemberNames.peerUrl(kvc, ordinal),
         "--initial-cluster=" + members,
         "--initial-cluster-state=" + state.name().toLowerCase(),
         "--initial-cluster-token=" + kvc.getMetadata().getNamespace() + "-" + cluster,
         "--logger=zap"));
+    Map<String, String> annotations = new HashMap<>();
+    if (overrides.getAnnotations() != null) annotations.putAll(overrides.getAnnotations());
+    List<Volume> volumes = new ArrayList<>(List.of(
+        new VolumeBuilder().withName("data").withNewPersistentVolumeClaim().withClaimName(name).endPersistentVolumeClaim().build(),
+        new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build()));
+    List<VolumeMount> mounts = new ArrayList<>(List.of(
+        new VolumeMountBuilder().withName("data").withMountPath(DATA_DIR).build(),
+        new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build()));
+    if (files != null) {
+      args.addAll(tlsFlags("", "server", tls.clientCertAuth()));
+      args.addAll(tlsFlags("peer-", "peer", true));
+      annotations.put(CertificateSecrets.ANNOTATION_REVISION, files.revision());
+      for (var volume : Map.of("server", files.serverSecret(), "peer", files.peerSecret()).entrySet()) {
+        volumes.add(new VolumeBuilder().withName("tls-" + volume.getKey())
+            .withNewSecret().withSecretName(volume.getValue()).withDefaultMode(0440).endSecret().build());
+        mounts.add(new VolumeMountBuilder().withName("tls-" + volume.getKey())
+            .withMountPath(TLS_DIR + "/" + volume.getKey()).withReadOnly(true).build());
+      }
+    }
+    volumes.sort(java.util.Comparator.comparing(Volume::getName));
+    mounts.sort(java.util.Comparator.comparing(VolumeMount::getName));
+    // The kubelet has no client certificate: with --client-cert-auth it can only check the port.
+    boolean tcpProbes = files != null && tls.clientCertAuth();
 
     return new PodBuilder()
         .withNewMetadata()
           .withName(name)
           .withNamespace(kvc.getMetadata().getNamespace())
           .withLabels(labels)
-          .withAnnotations(overrides.getAnnotations())
+          .withAnnotations(annotations.isEmpty() ? null : annotations)
           .withOwnerReferences(owner(kvc))
         .endMetadata()
         .withNewSpec()
@@ -115,8 +159,8 @@ public final class MemberPod {
                   new ContainerPortBuilder().withName("client").withContainerPort(MemberNames.CLIENT_PORT).build(),
                   new ContainerPortBuilder().withName("peer").withContainerPort(MemberNames.PEER_PORT).build())
               .withResources(spec.getResources())
-              .withReadinessProbe(probe("/readyz", 5, 3))
-              .withLivenessProbe(probe("/livez", 10, 6))
+              .withReadinessProbe(probe("/readyz", scheme, tcpProbes, 5, 3))
+              .withLivenessProbe(probe("/livez", scheme, tcpProbes, 10, 6))
               .withNewLifecycle()
                 // Let endpoints drop the pod before the node gets SIGTERM and hands leadership over.
                 .withNewPreStop().withNewSleep().withSeconds(2L).endSleep().endPreStop()
@@ -126,18 +170,34 @@ public final class MemberPod {
                 .withReadOnlyRootFilesystem(true)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
               .endSecurityContext()
-              .addNewVolumeMount().withName("data").withMountPath(DATA_DIR).endVolumeMount()
-              .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+              .withVolumeMounts(mounts)
               .build())
-          .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(name).endPersistentVolumeClaim().endVolume()
-          .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+          .withVolumes(volumes)
         .endSpec()
         .build();
   }
 
-  private static Probe probe(String path, int period, int failures) {
-    return new ProbeBuilder()
-        .withNewHttpGet().withPath(path).withPort(new IntOrString("client")).endHttpGet()
+  /** etcd's TLS flags for one port: {@code prefix} "" (client) or "peer-", files under {@code dir}. */
+  private static List<String> tlsFlags(String prefix, String dir, boolean clientCertAuth) {
+    String base = TLS_DIR + "/" + dir + "/";
+    List<String> flags = new ArrayList<>(List.of(
+        "--" + prefix + "cert-file=" + base + "tls.crt",
+        "--" + prefix + "key-file=" + base + "tls.key",
+        "--" + prefix + "trusted-ca-file=" + base + "ca.crt"));
+    if (clientCertAuth) {
+      flags.add("--" + prefix + "client-cert-auth");
+    }
+    return flags;
+  }
+
+  private static Probe probe(String path, String scheme, boolean tcp, int period, int failures) {
+    ProbeBuilder b = new ProbeBuilder();
+    if (tcp) {
+      b.withNewTcpSocket().withPort(new IntOrString("client")).endTcpSocket();
+    } else {
+      b.withNewHttpGet().withPath(path).withPort(new IntOrString("client")).withScheme(scheme.toUpperCase()).endHttpGet();
+    }
+    return b
         .withPeriodSeconds(period)
         .withTimeoutSeconds(2)
         .withFailureThreshold(failures)

@@ -52,6 +52,13 @@ public final class StatusBuilder {
     return s;
   }
 
+  /** A copy to change without touching the cached original. */
+  public static KVClusterStatus copy(KVClusterStatus status) {
+    return COPIER.convertValue(status, KVClusterStatus.class);
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper COPIER = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private static List<MemberStatus> members(Observation obs) {
     return obs.cluster().members().stream()
         .filter(m -> m.inMemberList() || m.pod() != ObservedMember.PodState.ABSENT)

@@ -49,7 +49,7 @@ class ClusterPlannerTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource({"creation", "repair", "upgradeStart", "upgradeSteps", "scaling"})
+  @MethodSource({"creation", "repair", "upgradeStart", "upgradeSteps", "scaling", "certificateRolls"})
   void plansTheNextAction(String name, Fixture observed, Expect expected, Consumer<Plan> also) {
     Plan plan = planner.plan(observed.build());
     if (expected.action() != null) {
@@ -308,5 +308,68 @@ class ClusterPlannerTest {
         row("scale up over a stale volume with whenScaled=Delete: the volume goes first", cluster(3).replicas(5)
                 .member(3, m -> m.noPod().notMember()),
             Expect.does(new DeleteMemberResources(3, true))));
+  }
+
+  /** New TLS files (renewal, CA rotation step) roll through the upgrade roller at the running version. */
+  static Stream<Arguments> certificateRolls() {
+    String roll = "upgrade to " + V1;
+    return Stream.of(
+        row("members with old certificates: a roll at the same version starts, no snapshot, followers first",
+            cluster(3).member(0, m -> m.oldCertificates()).member(1, m -> m.oldCertificates()),
+            Expect.does(new DeletePod(0, roll)),
+            p -> {
+              assertThat(p.upgrade().from()).isEqualTo(V1);
+              assertThat(p.upgrade().to()).isEqualTo(V1);
+              assertThat(p.upgrade().member()).isEqualTo("demo-0");
+              assertThat(p.phase()).isEqualTo(Phase.Upgrading);
+              assertThat(p.progressing().reason()).isEqualTo("RollingCertificates");
+              assertThat(p.events()).extracting(Plan.Notice::reason).containsExactly("CertificateRollStarted");
+            }),
+        row("only the leader has old certificates: leadership moves first", cluster(3).member(1, m -> m.oldCertificates()),
+            Expect.does(new MoveLeader(1, 0, 1L))),
+        row("old certificates but a member is unhealthy: preflight holds the roll", cluster(3)
+                .all(m -> m.oldCertificates()).member(2, m -> m.unhealthy()),
+            Expect.waits("demo-2"),
+            p -> {
+              assertThat(p.upgrade()).isNull();
+              assertThat(p.progressing().reason()).isEqualTo("PreflightFailed");
+            }),
+        row("old certificates while scaling: scale first", cluster(3).replicas(5).all(m -> m.oldCertificates()),
+            Expect.does(new AddLearner(3))),
+        row("recreated member runs the new files, healthy, caught up: next member", cluster(3).all(m -> m.oldCertificates())
+                .rollingCertificates(Step.ReplaceMember, "demo-0", T0).member(0, m -> { m.certificatesCurrent = true; return m; }),
+            Expect.does(new DeletePod(2, roll)),
+            p -> assertThat(p.upgrade().doneMembers()).containsExactly("demo-0")),
+        row("recreated member still runs old files (the Secret changed again): wait for it", cluster(3)
+                .all(m -> m.oldCertificates()).rollingCertificates(Step.ReplaceMember, "demo-0", T0.plusSeconds(500)),
+            Expect.waits("runs old certificates")),
+        row("recreated member not healthy past the timeout: stuck, nothing else touched", cluster(3)
+                .all(m -> m.oldCertificates()).rollingCertificates(Step.ReplaceMember, "demo-0", T0)
+                .member(0, m -> { m.pending().certificatesCurrent = true; return m; }),
+            Expect.waits("timeout 300s"),
+            p -> {
+              assertThat(p.upgrade().step()).isEqualTo(Step.Stuck);
+              assertThat(p.degraded().reason()).isEqualTo("UpgradeStuck");
+            }),
+        row("every member runs the current files: roll done, version unchanged", cluster(3)
+                .rollingCertificates(Step.ReplaceMember, null, null, "demo-0", "demo-2"),
+            Expect.waits("certificate roll completed"),
+            p -> {
+              assertThat(p.upgrade()).isNull();
+              assertThat(p.version()).isEqualTo(V1);
+              assertThat(p.progressing().reason()).isEqualTo("CertificatesRolled");
+              assertThat(p.events()).extracting(Plan.Notice::reason).containsExactly("CertificatesRolled");
+            }),
+        row("spec.version bumped during a roll: the roll finishes first", cluster(3).version(V2)
+                .all(m -> m.oldCertificates()).rollingCertificates(Step.ReplaceMember, null, null, "demo-0")
+                .member(0, m -> { m.certificatesCurrent = true; return m; }),
+            Expect.does(new DeletePod(2, roll)),
+            p -> assertThat(p.events()).extracting(Plan.Notice::reason).contains("UpgradeDeferred")),
+        row("an upgrade also replaces a member that runs the target with old certificates", cluster(3)
+                .upgrading(Step.ReplaceMember, null, null).member(0, m -> m.runs(V2).oldCertificates()),
+            Expect.does(new DeletePod(0, "upgrade to " + V2))),
+        row("paused roll with resume: continues like an upgrade", cluster(3).pause().resume("demo-0")
+                .member(2, m -> m.oldCertificates()).rollingCertificates(Step.Paused, null, null, "demo-0"),
+            Expect.does(new DeletePod(2, roll))));
   }
 }

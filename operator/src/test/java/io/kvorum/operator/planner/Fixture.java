@@ -34,6 +34,7 @@ final class Fixture {
     boolean leader;
     long applied = 1000;
     boolean alarm;
+    boolean certificatesCurrent = true;
 
     Member(int ordinal) {
       this.ordinal = ordinal;
@@ -53,10 +54,11 @@ final class Fixture {
     Member alarm() { alarm = true; return this; }
     Member pending() { pod = PodState.PENDING; return down(); }
     Member podVersion(String v) { podVersion = v; return this; }
+    Member oldCertificates() { certificatesCurrent = false; return this; }
 
     ObservedMember build() {
       return new ObservedMember(ordinal, "demo-" + ordinal, pod, podVersion, pvc, id, learner, healthy, serverVersion,
-          leader, applied, alarm);
+          leader, applied, alarm, certificatesCurrent);
     }
   }
 
@@ -141,6 +143,12 @@ final class Fixture {
   Fixture upgrading(Step step, String member, Instant since, String... done) {
     version = V2;
     upgrade = new UpgradeStatus(V1, V2, step, member, since == null ? null : since.toString(), List.of(done), T0.toString(), null);
+    return this;
+  }
+
+  /** A certificate roll at V1 (from V1 to V1) started at T0, at {@code step}, with {@code member} in progress since {@code since}. */
+  Fixture rollingCertificates(Step step, String member, Instant since, String... done) {
+    upgrade = new UpgradeStatus(V1, V1, step, member, since == null ? null : since.toString(), List.of(done), T0.toString(), null);
     return this;
   }
 

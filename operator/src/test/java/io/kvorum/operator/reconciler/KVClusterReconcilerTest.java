@@ -16,7 +16,14 @@ import io.kvorum.operator.crd.KVCluster;
 import io.kvorum.operator.crd.KVClusterSpec;
 import io.kvorum.operator.crd.KVClusterStatus.Phase;
 import io.kvorum.operator.crd.UpgradeStatus;
+import io.kvorum.operator.crd.TlsSecrets;
+import io.kvorum.operator.crd.TlsSpec;
 import io.kvorum.operator.member.Sha256TrailerStream;
+import io.kvorum.operator.tls.CertificateIssuer;
+import io.kvorum.operator.tls.Issued;
+import io.kvorum.operator.tls.Pem;
+import java.security.cert.X509Certificate;
+import java.util.Set;
 import io.kvorum.operator.testing.FakeKubelet;
 import io.kvorum.operator.testing.FakeMemberClient;
 import io.kvorum.operator.testing.MutableClock;
@@ -305,5 +312,195 @@ class KVClusterReconcilerTest {
     int stopIndex = members.calls.indexOf("stop demo-4");
     assertThat(removeIndex).as("member removed before its pod is deleted").isLessThan(stopIndex);
     assertThat(Map.of("members", members.members.size())).containsEntry("members", 3);
+  }
+
+  // --- spec.tls
+
+  void tls(TlsSpec.Mode mode, String validity, String renewBefore, String caValidity) {
+    TlsSpec tls = new TlsSpec();
+    tls.setMode(mode);
+    tls.setValidity(validity);
+    tls.setRenewBefore(renewBefore);
+    tls.setCaValidity(caValidity);
+    kvc.getSpec().setTls(tls);
+  }
+
+  Map<String, String> secretData(String name) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    client.secrets().inNamespace(NS).withName(name).get().getData()
+        .forEach((k, v) -> out.put(k, new String(java.util.Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8)));
+    return out;
+  }
+
+  X509Certificate leaf(String secret) {
+    return Pem.readCertificates(secretData(secret).get("tls.crt")).getFirst();
+  }
+
+  /** What a pod mounted when it was created (the kubelet reads the Secret then): its certificate and trust bundle. */
+  record Mounted(X509Certificate certificate, List<X509Certificate> bundle) { }
+
+  final Map<String, Mounted> mountedByUid = new java.util.HashMap<>();
+
+  /**
+   * One step, then the safety property of a certificate roll: every two running members accept
+   * each other's certificates (each one's certificate chains to a CA in the other's bundle).
+   */
+  void stepCheckingMutualTrust() {
+    step();
+    List<Pod> pods = client.pods().inNamespace(NS).withLabel(MemberNames.LABEL_CLUSTER, "demo").list().getItems();
+    for (Pod p : pods) {
+      mountedByUid.computeIfAbsent(p.getMetadata().getUid(), uid -> {
+        var data = secretData(p.getSpec().getVolumes().stream().filter(v -> v.getName().equals("tls-peer")).findFirst()
+            .orElseThrow().getSecret().getSecretName());
+        return new Mounted(Pem.readCertificates(data.get("tls.crt")).getFirst(), Pem.readCertificates(data.get("ca.crt")));
+      });
+    }
+    for (Pod a : pods) {
+      for (Pod b : pods) {
+        Mounted ma = mountedByUid.get(a.getMetadata().getUid());
+        Mounted mb = mountedByUid.get(b.getMetadata().getUid());
+        assertThat(mb.bundle()).as(b.getMetadata().getName() + " trusts " + a.getMetadata().getName())
+            .anyMatch(ca -> Pem.signedBy(ma.certificate(), ca));
+      }
+    }
+  }
+
+  void runCheckingMutualTrust(String what, Predicate<KVCluster> done) {
+    for (int i = 0; i < MAX_LOOPS; i++) {
+      stepCheckingMutualTrust();
+      if (done.test(kvc)) {
+        return;
+      }
+    }
+    throw new AssertionError("not reached: " + what + "; status " + kvc.getStatus().getUpgrade() + " " + kvc.getStatus().getConditions());
+  }
+
+  /** No roll in progress and every pod carries the revision of its Secret. */
+  boolean rolledOut(KVCluster k) {
+    return k.getStatus().getUpgrade() == null && k.getStatus().getPhase() == Phase.Running
+        && client.pods().inNamespace(NS).list().getItems().stream().allMatch(p -> p.getMetadata().getAnnotations()
+            .get(CertificateSecrets.ANNOTATION_REVISION).equals(CertificateSecrets.revision(secretData(p.getMetadata().getName() + "-tls"))));
+  }
+
+  Set<String> podUids() {
+    return client.pods().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getUid()).collect(java.util.stream.Collectors.toSet());
+  }
+
+  @Test
+  void generatedTlsIssuesCertificatesMountsThemAndRollsRenewalsOneMemberAtATime() {
+    tls(TlsSpec.Mode.Generated, "24h", "8h", "720h");
+    runToRunning();
+
+    X509Certificate ca = Pem.readCertificates(secretData("demo-ca").get("tls.crt")).getFirst();
+    assertThat(client.secrets().inNamespace(NS).list().getItems()).extracting(x -> x.getMetadata().getName())
+        .containsExactlyInAnyOrder("demo-ca", "demo-0-tls", "demo-1-tls", "demo-2-tls", "demo-operator-tls");
+    assertThat(client.secrets().inNamespace(NS).list().getItems()).allSatisfy(x ->
+        assertThat(x.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-demo")));
+    X509Certificate member1 = leaf("demo-1-tls");
+    assertThat(Pem.signedBy(member1, ca)).isTrue();
+    assertThat(io.kvorum.operator.tls.SubjectAltNames.dnsNames(member1)).contains("demo-1.demo-peer.kv.svc", "demo-client.kv.svc", "localhost");
+    assertThat(leaf("demo-operator-tls").getSubjectX500Principal().getName()).contains("CN=root");
+
+    Pod pod = client.pods().inNamespace(NS).withName("demo-1").get();
+    var container = pod.getSpec().getContainers().getFirst();
+    assertThat(container.getArgs()).contains(
+        "--listen-client-urls=https://0.0.0.0:2379", "--advertise-client-urls=https://demo-1.demo-peer.kv.svc:2379",
+        "--listen-peer-urls=https://0.0.0.0:2380", "--initial-advertise-peer-urls=https://demo-1.demo-peer.kv.svc:2380",
+        "--cert-file=/etc/kvorum/tls/server/tls.crt", "--key-file=/etc/kvorum/tls/server/tls.key",
+        "--trusted-ca-file=/etc/kvorum/tls/server/ca.crt", "--client-cert-auth",
+        "--peer-cert-file=/etc/kvorum/tls/peer/tls.crt", "--peer-key-file=/etc/kvorum/tls/peer/tls.key",
+        "--peer-trusted-ca-file=/etc/kvorum/tls/peer/ca.crt", "--peer-client-cert-auth");
+    assertThat(container.getArgs()).anySatisfy(a -> assertThat(a).startsWith("--initial-cluster=demo-0=https://demo-0.demo-peer.kv.svc:2380,"));
+    assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getName().startsWith("tls-"))
+        .extracting(v -> v.getSecret().getSecretName()).containsOnly("demo-1-tls");
+    assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().startsWith("tls-"))
+        .allSatisfy(m -> assertThat(m.getReadOnly()).isTrue())
+        .extracting(m -> m.getMountPath()).containsExactlyInAnyOrder("/etc/kvorum/tls/server", "/etc/kvorum/tls/peer");
+    assertThat(container.getReadinessProbe().getTcpSocket()).as("the kubelet has no client certificate").isNotNull();
+    assertThat(pod.getMetadata().getAnnotations().get(CertificateSecrets.ANNOTATION_REVISION))
+        .isEqualTo(CertificateSecrets.revision(secretData("demo-1-tls")));
+    assertThat(members.tlsRequested.getLast().serverDomain()).isEqualTo(".demo-peer.kv.svc");
+    assertThat(Pem.readCertificates(members.tlsRequested.getLast().trustedCas())).containsExactly(ca);
+    assertThat(kvc.getStatus().getMembers()).allSatisfy(m -> assertThat(m.healthy()).isTrue());
+
+    Set<String> before = podUids();
+    clock.advance(Duration.ofHours(17)); // within renewBefore (8h) of the 24h validity
+    runCheckingMutualTrust("renewed certificates rolled", this::rolledOut);
+    assertThat(leaf("demo-1-tls").getNotAfter()).isAfter(member1.getNotAfter());
+    assertThat(podUids()).as("every pod replaced").doesNotContainAnyElementsOf(before);
+    assertThat(members.maxVotersDown).as("one member at a time").isEqualTo(1);
+    assertThat(members.calls("snapshot")).as("no snapshot for a certificate roll").isEmpty();
+    assertThat(kvc.getStatus().getVersion()).isEqualTo("1.0.0");
+    assertThat(eventReasons()).contains("CertificateIssued", "CertificateRollStarted", "LeadershipMoved", "CertificatesRolled");
+  }
+
+  @Test
+  void aCaRotationRollsTheTrustBundleFirstAndTheNewCertificatesSecondWithoutLosingTrust() {
+    tls(TlsSpec.Mode.Generated, "90h", "20h", "100h");
+    runToRunning();
+    X509Certificate oldCa = Pem.readCertificates(secretData("demo-ca").get("tls.crt")).getFirst();
+    stepCheckingMutualTrust();
+
+    clock.advance(Duration.ofHours(81)); // the CA (100h) is within renewBefore (20h)
+    runCheckingMutualTrust("new CA promoted and rolled", k -> rolledOut(k) && !secretData("demo-ca").containsKey("next.crt")
+        && !Pem.signedBy(leaf("demo-0-tls"), oldCa));
+
+    X509Certificate newCa = Pem.readCertificates(secretData("demo-ca").get("tls.crt")).getFirst();
+    assertThat(newCa).isNotEqualTo(oldCa);
+    for (int n = 0; n < 3; n++) {
+      assertThat(Pem.signedBy(leaf("demo-" + n + "-tls"), newCa)).isTrue();
+    }
+    assertThat(Pem.signedBy(leaf("demo-operator-tls"), newCa)).isTrue();
+    assertThat(Pem.readCertificates(secretData("demo-1-tls").get("ca.crt"))).as("old CA kept until it expires")
+        .containsExactly(newCa, oldCa);
+    assertThat(eventReasons()).containsSubsequence("CaRotationStarted", "CertificatesRolled", "CaPromoted", "CertificatesRolled");
+    assertThat(members.maxVotersDown).isEqualTo(1);
+  }
+
+  @Test
+  void userSecretsAreCheckedMountedAndAChangeIsRolled() {
+    TlsSpec tls = new TlsSpec();
+    tls.setMode(TlsSpec.Mode.Secrets);
+    tls.setClientCertAuth(false);
+    tls.setSecrets(new TlsSecrets("kv-server", "kv-peer", "kv-client"));
+    kvc.getSpec().setTls(tls);
+    step();
+    assertThat(client.pods().inNamespace(NS).list().getItems()).as("nothing created without certificates").isEmpty();
+    assertThat(condition(Conditions.DEGRADED, c -> c.getReason())).isEqualTo("TlsNotReady");
+    assertThat(condition(Conditions.DEGRADED, c -> c.getMessage())).contains("Secret kv/kv-server (spec.tls.secrets.server) does not exist");
+    assertThat(eventReasons()).containsOnlyOnce("TlsNotReady");
+    step();
+    assertThat(eventReasons()).as("reported once, not every reconcile").containsOnlyOnce("TlsNotReady");
+
+    CertificateIssuer issuer = new CertificateIssuer();
+    Instant now = clock.instant();
+    Issued ca = issuer.newCa("company ca", now, Duration.ofDays(365));
+    List<String> names = List.of("*.demo-peer.kv.svc", "*.demo-peer.kv.svc.cluster.local", "demo-client.kv.svc", "localhost");
+    userSecret("kv-server", ca, issuer.issue(ca, "demo", CertificateIssuer.Usage.MEMBER, names, List.of(), now, Duration.ofDays(90)));
+    userSecret("kv-peer", ca, issuer.issue(ca, "demo", CertificateIssuer.Usage.MEMBER, names, List.of(), now, Duration.ofDays(90)));
+    userSecret("kv-client", ca, issuer.issue(ca, "root", CertificateIssuer.Usage.CLIENT, List.of(), List.of(), now, Duration.ofDays(90)));
+    runToRunning();
+    Pod pod = client.pods().inNamespace(NS).withName("demo-0").get();
+    assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getName().startsWith("tls-"))
+        .extracting(v -> v.getName() + "=" + v.getSecret().getSecretName()).containsExactlyInAnyOrder("tls-peer=kv-peer", "tls-server=kv-server");
+    var container = pod.getSpec().getContainers().getFirst();
+    assertThat(container.getArgs()).contains("--cert-file=/etc/kvorum/tls/server/tls.crt", "--peer-client-cert-auth")
+        .doesNotContain("--client-cert-auth");
+    assertThat(container.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
+    assertThat(client.secrets().inNamespace(NS).list().getItems()).as("the user's Secrets only").hasSize(3);
+
+    Set<String> before = podUids();
+    userSecret("kv-server", ca, issuer.issue(ca, "demo", CertificateIssuer.Usage.MEMBER, names, List.of(), now, Duration.ofDays(91)));
+    runUntil("renewed user certificate rolled", k -> k.getStatus().getUpgrade() == null && podUids().stream().noneMatch(before::contains));
+    assertThat(members.maxVotersDown).isEqualTo(1);
+  }
+
+  void userSecret(String name, Issued ca, Issued cert) {
+    client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withType("kubernetes.io/tls")
+        .addToStringData("tls.crt", cert.certificatePem()).addToStringData("tls.key", cert.keyPem())
+        .addToStringData("ca.crt", ca.certificatePem())
+        .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 }

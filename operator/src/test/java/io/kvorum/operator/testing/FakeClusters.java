@@ -1,5 +1,6 @@
 package io.kvorum.operator.testing;
 
+import io.kvorum.operator.member.ClientTls;
 import io.kvorum.operator.member.ClusterMember;
 import io.kvorum.operator.member.MemberClient;
 import io.kvorum.operator.member.MemberException;
@@ -39,6 +40,12 @@ public class FakeClusters implements MemberClient, NodeRuntime {
   public MemberProbe probe(URI clientUrl) {
     return groups.values().stream().filter(g -> g.knows(clientUrl)).findFirst()
         .map(g -> g.probe(clientUrl)).orElse(MemberProbe.unreachable());
+  }
+
+  /** TLS is not simulated: the fake members answer on whatever scheme their pod flags name. */
+  @Override
+  public MemberClient withTls(ClientTls tls) {
+    return this;
   }
 
   @Override

@@ -47,10 +47,11 @@ public class FakeKubelet {
       String ip = "10.0." + (n / 250) + "." + (n % 250 + 1);
       pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
       client.pods().inNamespace(namespace).resource(pod).updateStatus();
-      URI clientUrl = URI.create("http://" + ip + ":" + MemberNames.CLIENT_PORT);
+      List<String> args = pod.getSpec().getContainers().getFirst().getArgs();
+      String scheme = URI.create(flag(args, "listen-client-urls")).getScheme();
+      URI clientUrl = URI.create(scheme + "://" + ip + ":" + MemberNames.CLIENT_PORT);
       running.put(name, clientUrl);
       uids.put(name, pod.getMetadata().getUid());
-      List<String> args = pod.getSpec().getContainers().getFirst().getArgs();
       String peer = flag(args, "initial-advertise-peer-urls");
       Map<String, URI> initial = new java.util.TreeMap<>();
       Arrays.stream(flag(args, "initial-cluster").split(",")).forEach(s -> initial.put(s.split("=")[0], URI.create(s.split("=")[1])));

@@ -1,5 +1,6 @@
 package io.kvorum.operator.testing;
 
+import io.kvorum.operator.member.ClientTls;
 import io.kvorum.operator.member.ClusterMember;
 import io.kvorum.operator.member.MemberClient;
 import io.kvorum.operator.member.MemberException;
@@ -143,6 +144,15 @@ public class FakeMemberClient implements MemberClient, NodeRuntime {
   private Node reachable(URI url) {
     return members.stream().filter(n -> url.equals(n.clientUrl) && n.running).findFirst()
         .orElseThrow(() -> new MemberException("connection refused: " + url));
+  }
+
+  /** The TLS credentials the operator asked for, in order (TLS itself is not simulated). */
+  public final List<ClientTls> tlsRequested = new CopyOnWriteArrayList<>();
+
+  @Override
+  public MemberClient withTls(ClientTls tls) {
+    tlsRequested.add(tls);
+    return this;
   }
 
   @Override
