@@ -141,6 +141,12 @@ public interface EtcdNode {
         new EtcdException(Status.Code.UNIMPLEMENTED, "downgrade is not supported by this member"));
   }
 
+  // --- Auth
+  /** etcd's Auth service; a member that does not check requests answers UNIMPLEMENTED. */
+  default EtcdAuth auth() {
+    return EtcdAuth.UNIMPLEMENTED;
+  }
+
   // --- Introspection for /version, /health, /readyz, /livez, /metrics
   NodeInfo info();
 

@@ -4,6 +4,22 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.etcd.jetcd.api.AlarmRequest;
+import io.etcd.jetcd.api.AuthDisableRequest;
+import io.etcd.jetcd.api.AuthEnableRequest;
+import io.etcd.jetcd.api.AuthRoleAddRequest;
+import io.etcd.jetcd.api.AuthRoleDeleteRequest;
+import io.etcd.jetcd.api.AuthRoleGetRequest;
+import io.etcd.jetcd.api.AuthRoleGrantPermissionRequest;
+import io.etcd.jetcd.api.AuthRoleListRequest;
+import io.etcd.jetcd.api.AuthRoleRevokePermissionRequest;
+import io.etcd.jetcd.api.AuthUserAddRequest;
+import io.etcd.jetcd.api.AuthUserChangePasswordRequest;
+import io.etcd.jetcd.api.AuthUserDeleteRequest;
+import io.etcd.jetcd.api.AuthUserGetRequest;
+import io.etcd.jetcd.api.AuthUserGrantRoleRequest;
+import io.etcd.jetcd.api.AuthUserListRequest;
+import io.etcd.jetcd.api.AuthUserRevokeRoleRequest;
+import io.etcd.jetcd.api.AuthenticateRequest;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DefragmentRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
@@ -29,6 +45,8 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.server.grpc.EtcdServices;
 import io.kvorum.server.grpc.GrpcErrors;
+import io.kvorum.server.auth.Credentials;
+import io.kvorum.server.grpc.proto.AuthStatusRequest;
 import io.kvorum.server.grpc.proto.DowngradeRequest;
 import io.kvorum.server.grpc.proto.LeaseLeasesRequest;
 import io.vertx.core.buffer.Buffer;
@@ -37,7 +55,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -123,6 +143,24 @@ public final class JsonGateway {
         "/v3/maintenance/downgrade",
         DowngradeRequest.getDefaultInstance(),
         s.maintenance::downgrade);
+    unary("/v3/auth/enable", AuthEnableRequest.getDefaultInstance(), s.auth::authEnable);
+    unary("/v3/auth/disable", AuthDisableRequest.getDefaultInstance(), s.auth::authDisable);
+    unary("/v3/auth/status", AuthStatusRequest.getDefaultInstance(), s.auth::authStatus);
+    unary("/v3/auth/authenticate", AuthenticateRequest.getDefaultInstance(), s.auth::authenticate);
+    unary("/v3/auth/user/add", AuthUserAddRequest.getDefaultInstance(), s.auth::userAdd);
+    unary("/v3/auth/user/get", AuthUserGetRequest.getDefaultInstance(), s.auth::userGet);
+    unary("/v3/auth/user/list", AuthUserListRequest.getDefaultInstance(), s.auth::userList);
+    unary("/v3/auth/user/delete", AuthUserDeleteRequest.getDefaultInstance(), s.auth::userDelete);
+    unary("/v3/auth/user/changepw", AuthUserChangePasswordRequest.getDefaultInstance(), s.auth::userChangePassword);
+    unary("/v3/auth/user/grant", AuthUserGrantRoleRequest.getDefaultInstance(), s.auth::userGrantRole);
+    unary("/v3/auth/user/revoke", AuthUserRevokeRoleRequest.getDefaultInstance(), s.auth::userRevokeRole);
+    unary("/v3/auth/role/add", AuthRoleAddRequest.getDefaultInstance(), s.auth::roleAdd);
+    unary("/v3/auth/role/get", AuthRoleGetRequest.getDefaultInstance(), s.auth::roleGet);
+    unary("/v3/auth/role/list", AuthRoleListRequest.getDefaultInstance(), s.auth::roleList);
+    unary("/v3/auth/role/delete", AuthRoleDeleteRequest.getDefaultInstance(), s.auth::roleDelete);
+    unary("/v3/auth/role/grant", AuthRoleGrantPermissionRequest.getDefaultInstance(), s.auth::roleGrantPermission);
+    unary("/v3/auth/role/revoke", AuthRoleRevokePermissionRequest.getDefaultInstance(), s.auth::roleRevokePermission);
+
     routes.put(
         "/v3/maintenance/snapshot",
         request ->
@@ -130,8 +168,11 @@ public final class JsonGateway {
                 request,
                 SnapshotRequest.getDefaultInstance(),
                 snapshot ->
-                    s.maintenance.snapshot(
-                        snapshot, new GatewayStream<>(request.response(), PRINTER))));
+                    Credentials.runWith(
+                        credentials(request),
+                        () ->
+                            s.maintenance.snapshot(
+                                snapshot, new GatewayStream<>(request.response(), PRINTER)))));
   }
 
   /** Serves one request whose path starts with {@code /v3/}. */
@@ -168,7 +209,10 @@ public final class JsonGateway {
             withBody(
                 request,
                 prototype,
-                parsed -> method.accept(parsed, new UnaryReply<>(request.response()))));
+                parsed ->
+                    Credentials.runWith(
+                        credentials(request),
+                        () -> method.accept(parsed, new UnaryReply<>(request.response())))));
   }
 
   /** Reads the whole body (bounded), parses it into a {@code Q}, then runs {@code call}. */
@@ -210,7 +254,9 @@ public final class JsonGateway {
       Q prototype, Function<StreamObserver<A>, StreamObserver<Q>> method) {
     return request -> {
       GatewayStream<A> responses = new GatewayStream<>(request.response(), PRINTER);
-      StreamObserver<Q> requests = method.apply(responses);
+      List<StreamObserver<Q>> opened = new ArrayList<>(1);
+      Credentials.runWith(credentials(request), () -> opened.add(method.apply(responses)));
+      StreamObserver<Q> requests = opened.get(0);
       responses.setOnCancelHandler(
           () ->
               requests.onError(
@@ -238,6 +284,16 @@ public final class JsonGateway {
           });
       request.endHandler(ignored -> requests.onCompleted());
     };
+  }
+
+  /**
+   * What etcd's gateway passes on as the caller: the {@code Authorization} header, holding the
+   * token from {@code /v3/auth/authenticate} as is. A client certificate's CN is never used for
+   * gateway requests (as in etcd).
+   */
+  private static Credentials credentials(HttpServerRequest request) {
+    String token = request.getHeader(HttpHeaders.AUTHORIZATION);
+    return token == null ? Credentials.NONE : new Credentials(token, null);
   }
 
   @SuppressWarnings("unchecked")

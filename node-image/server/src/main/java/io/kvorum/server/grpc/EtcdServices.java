@@ -1,8 +1,11 @@
 package io.kvorum.server.grpc;
 
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.auth.Credentials;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The etcd v3 gRPC services of one member, built once and shared by the gRPC transport and
@@ -14,6 +17,7 @@ public final class EtcdServices {
   public final LeaseService lease;
   public final ClusterService cluster;
   public final MaintenanceService maintenance;
+  public final AuthService auth;
 
   public EtcdServices(EtcdNode node, long maxRequestBytes, int maxTxnOps) {
     RequestChecks checks = new RequestChecks(maxRequestBytes, maxTxnOps);
@@ -22,15 +26,22 @@ public final class EtcdServices {
     this.lease = new LeaseService(node);
     this.cluster = new ClusterService(node);
     this.maintenance = new MaintenanceService(node);
+    this.auth = new AuthService(node.auth());
   }
 
-  /** What the gRPC server binds: one definition per etcd service name. */
+  /**
+   * What the gRPC server binds: one definition per etcd service name, each reading the
+   * caller's token (and client certificate) into the call's context for the auth checks.
+   */
   public List<ServerServiceDefinition> definitions() {
-    return List.of(
-        kv.bindService(),
-        watch.bindService(),
-        lease.definition(),
-        cluster.bindService(),
-        maintenance.definition());
+    return Stream.of(
+            kv.bindService(),
+            watch.bindService(),
+            lease.definition(),
+            cluster.bindService(),
+            maintenance.definition(),
+            auth.definition())
+        .map(d -> ServerInterceptors.intercept(d, Credentials.serverInterceptor()))
+        .toList();
   }
 }
