@@ -1,5 +1,7 @@
 package io.kvorum.server;
 
+import io.kvorum.server.auth.AuthorizingNode;
+import io.kvorum.server.auth.PasswordHasher;
 import io.kvorum.server.config.ConfigException;
 import io.kvorum.server.config.FlagParser;
 import io.kvorum.server.config.ServerConfig;
@@ -97,11 +99,16 @@ public final class Main {
       System.err.println("kvorum: cannot start member: " + e);
       return 1;
     }
+    // Every client request is checked against the replicated auth state before the member sees it.
+    AuthorizingNode clientFacing =
+        new AuthorizingNode(
+            server, server.authStore(), server::proposeAuth, new PasswordHasher(config.bcryptCost()),
+            config.clientTls().clientCertAuth(), config.maxWatchers());
     ClientPort clientPort =
         new ClientPort(
-            server,
+            clientFacing,
             config.listenClientUrls().stream().map(URI::toString).toList(),
-            ClientPortOptions.defaults().withMaxRequestBytes(config.maxRequestBytes()),
+            new ClientPortOptions(config.maxRequestBytes(), ClientPortOptions.DEFAULT_MAX_TXN_OPS, config.maxConcurrentStreams()),
             tls.client());
     try {
       clientPort.start();
@@ -122,6 +129,7 @@ public final class Main {
       LOG.info("received signal; shutting down", "signal", "SIG" + signal.join());
     }
     clientPort.close();
+    clientFacing.close();
     server.close();
     if (server.terminated().isCompletedExceptionally()) {
       return 1;

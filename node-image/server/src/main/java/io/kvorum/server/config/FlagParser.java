@@ -71,6 +71,11 @@ public final class FlagParser {
     flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval.");
     flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout.");
     flag("max-request-bytes", "1572864", "Maximum client request size in bytes the server will accept.");
+    flag("max-concurrent-streams", "4294967295", "Maximum concurrent streams (watches, keep-alives, calls) per client connection.");
+    flag("auth-token", "simple", "Auth token type: 'simple' (JWT is not supported).");
+    flag("auth-token-ttl", "300", "Seconds an unused simple token stays valid.");
+    flag("bcrypt-cost", "10", "bcrypt cost for hashing user passwords (4-31).");
+    flag("max-watchers", "100000", "Maximum watchers on this member across all streams (0: no limit).");
     flag("cert-file", "", "Path to the client server TLS cert file (PEM).");
     flag("key-file", "", "Path to the client server TLS key file (PEM).");
     flag("trusted-ca-file", "", "Path to the client server TLS trusted CA cert file (PEM).");
@@ -313,6 +318,23 @@ public final class FlagParser {
       throw new ConfigException("--election-timeout[" + election + "ms] is too long, and should be set less than 50000ms");
     }
     long maxRequest = longValue(values, "max-request-bytes", 1);
+    long maxStreams = longValue(values, "max-concurrent-streams", 1);
+    if (maxStreams > 0xFFFF_FFFFL) {
+      throw new ConfigException("--max-concurrent-streams must be at most 4294967295, got " + maxStreams);
+    }
+    String tokenType = get(values, "auth-token");
+    if (!tokenType.equals("simple")) {
+      throw new ConfigException("--auth-token '" + tokenType + "': kvorum supports only simple tokens; use --auth-token simple");
+    }
+    long tokenTtl = longValue(values, "auth-token-ttl", 1);
+    long bcryptCost = longValue(values, "bcrypt-cost", 4);
+    if (bcryptCost > 31) {
+      throw new ConfigException("--bcrypt-cost must be between 4 and 31, got " + bcryptCost);
+    }
+    long maxWatchers = longValue(values, "max-watchers", 0);
+    if (maxWatchers > Integer.MAX_VALUE) {
+      throw new ConfigException("--max-watchers must be below 2^31, got " + maxWatchers);
+    }
     if (maxRequest > Integer.MAX_VALUE) {
       throw new ConfigException("--max-request-bytes must be below 2 GiB, got " + maxRequest);
     }
@@ -347,6 +369,10 @@ public final class FlagParser {
         (int) maxRequest,
         clientTls,
         peerTls,
+        Duration.ofSeconds(tokenTtl),
+        (int) bcryptCost,
+        maxStreams,
+        (int) maxWatchers,
         List.copyOf(warnings));
   }
 

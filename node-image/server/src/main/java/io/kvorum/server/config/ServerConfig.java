@@ -19,6 +19,10 @@ import java.util.Map;
  * @param clientTls TLS of the client port ({@code --cert-file}, ...), {@link TlsInfo#NONE} if off
  * @param peerTls TLS of the peer port and of the connections to other members ({@code
  *     --peer-cert-file}, ...)
+ * @param authTokenTtl {@code --auth-token-ttl}: an unused simple token expires after it
+ * @param bcryptCost {@code --bcrypt-cost}: bcrypt cost of user password hashes
+ * @param maxConcurrentStreams {@code --max-concurrent-streams}: HTTP/2 streams per client connection
+ * @param maxWatchers {@code --max-watchers}: watchers on this member, 0 for no limit
  * @param warnings flags accepted for compatibility but not implemented; logged at start
  */
 public record ServerConfig(
@@ -40,6 +44,10 @@ public record ServerConfig(
     int maxRequestBytes,
     TlsInfo clientTls,
     TlsInfo peerTls,
+    Duration authTokenTtl,
+    int bcryptCost,
+    long maxConcurrentStreams,
+    int maxWatchers,
     List<String> warnings) {
 
   /** {@code --initial-cluster-state}: bootstrap a new cluster or join an existing one. */

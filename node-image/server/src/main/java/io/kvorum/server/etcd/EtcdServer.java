@@ -65,6 +65,11 @@ import io.kvorum.raft.pb.MessageType;
 import io.kvorum.raft.pb.Snapshot;
 import io.kvorum.server.api.EtcdException;
 import io.kvorum.server.api.EtcdNode;
+import io.kvorum.server.auth.AuthStore;
+import io.kvorum.server.auth.Credentials;
+import io.kvorum.server.auth.SimpleTokens;
+import io.kvorum.server.auth.pb.AuthEntry;
+import io.kvorum.server.auth.pb.AuthHeader;
 import io.kvorum.server.grpc.proto.DowngradeRequest;
 import io.kvorum.server.grpc.proto.DowngradeResponse;
 import io.kvorum.server.config.ServerConfig;
@@ -178,6 +183,8 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private final MemberTls tls;
   private final LeaderClient leaderClient;
   private final ServerMetrics metrics;
+  /** Users, roles, permissions and tokens, replicated as AUTH entries and kept in the backend. */
+  private final AuthStore auth;
   private final Duration requestTimeout;
   private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService background =
@@ -230,6 +237,8 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     this.storeOptions = StoreOptions.defaults().withQuotaBackendBytes(config.quotaBackendBytes());
     this.backend = Backend.open(dataDir.dbDir());
     this.store = MvccStore.open(backend, storeOptions);
+    this.auth = new AuthStore(new SimpleTokens(config.authTokenTtl(), System::nanoTime));
+    auth.recover(store);
 
     Snapshot snap = wal.snapshot();
     this.snapshotIndex = snap.getMetadata().getIndex();
@@ -567,7 +576,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
 
   private static boolean touchesKeySpace(RequestType type) {
     return switch (type) {
-      case PUT, DELETE_RANGE, TXN, COMPACTION, LEASE_GRANT, LEASE_REVOKE, LEASE_REVOKE_BATCH, ALARM -> true;
+      case PUT, DELETE_RANGE, TXN, COMPACTION, LEASE_GRANT, LEASE_REVOKE, LEASE_REVOKE_BATCH, ALARM, AUTH -> true;
       default -> false;
     };
   }
@@ -597,7 +606,11 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
               if (batch == null) {
                 batch = store.beginApply();
               }
-              result = applyToStore(batch, req);
+              ApplyBatch open = batch;
+              result =
+                  req.getType() == RequestType.AUTH
+                      ? auth.apply(open, parse(req.getPayload(), AuthEntry.parser()), e.getIndex())
+                      : auth.applyChecked(req, id -> store.lessor().keysOf(id), () -> applyToStore(open, req));
             }
           } else {
             result = applyToCluster(req);
@@ -808,6 +821,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       }
     }
     cluster.members().forEach(m -> transport.upsertPeer(m.getId(), urls(m.getPeerUrlsList())));
+    auth.recover(store);
     confState = snap.getMetadata().getConfState();
     appliedIndex = index;
     snapshotIndex = index;
@@ -874,6 +888,10 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     long id = nextRequestId.incrementAndGet();
     InternalRequest req =
         InternalRequest.newBuilder().setId(id).setOrigin(memberId).setType(type).setPayload(payload.toByteString()).build();
+    AuthHeader caller = Credentials.proposalHeader();
+    if (caller != null) {
+      req = req.toBuilder().setAuth(caller).build(); // checked against the auth state when applied
+    }
     if (req.getSerializedSize() > config.maxRequestBytes() + 1024) {
       return CompletableFuture.failedFuture(Errors.tooLarge());
     }
@@ -1228,6 +1246,18 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       return CompletableFuture.failedFuture(Errors.of(e));
     }
     return propose(type, request);
+  }
+
+  // ------------------------------------------------------------------ auth
+
+  /** The auth state this member applies; the client port checks requests against it. */
+  public AuthStore authStore() {
+    return auth;
+  }
+
+  /** Proposes an auth change or read; completes with etcd's response, header set, once applied here. */
+  public CompletableFuture<com.google.protobuf.Message> proposeAuth(AuthEntry entry) {
+    return this.<com.google.protobuf.Message>propose(RequestType.AUTH, entry).thenApply(r -> AuthStore.withHeader(r, header()));
   }
 
   // ------------------------------------------------------------------ EtcdNode: watch

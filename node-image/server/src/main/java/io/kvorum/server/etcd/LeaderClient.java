@@ -1,5 +1,6 @@
 package io.kvorum.server.etcd;
 
+import io.kvorum.server.auth.Credentials;
 import io.etcd.jetcd.api.ClusterGrpc;
 import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.LeaseKeepAliveRequest;
@@ -34,7 +35,7 @@ final class LeaderClient implements AutoCloseable {
   }
 
   private ManagedChannel channel(URI url) {
-    return open.computeIfAbsent(url, u -> channels.builder(u).build());
+    return open.computeIfAbsent(url, u -> channels.builder(u).intercept(Credentials.forwardingInterceptor()).build());
   }
 
   CompletableFuture<LeaseKeepAliveResponse> keepAlive(URI leader, LeaseKeepAliveRequest request) {
