@@ -27,6 +27,9 @@ public final class RequestChecks {
   public static final String INVALID_SORT = "etcdserver: invalid sort option";
   public static final String VALUE_PROVIDED = "etcdserver: value is provided";
   public static final String LEASE_PROVIDED = "etcdserver: lease is provided";
+  public static final String INVALID_COMPARE_TARGET = "etcdserver: invalid compare target ";
+  public static final String INVALID_COMPARE_RESULT = "etcdserver: invalid compare result ";
+  private static final int COMPARE_TARGET_LEASE = 4;
 
   private final long maxRequestBytes;
   private final int maxTxnOps;
@@ -91,9 +94,26 @@ public final class RequestChecks {
       if (c.getKey().isEmpty()) {
         throw invalid(EMPTY_KEY);
       }
+      compareEnums(c);
     }
     ops(r.getSuccessList(), allowed - ops);
     ops(r.getFailureList(), allowed - ops);
+  }
+
+  /**
+   * A compare whose target or result no version of the API defines cannot be evaluated; found by
+   * the robustness fuzzer: {@code compare { target: -2 key: "k" }} was proposed, and applying it
+   * threw in the apply loop and stopped the member (and would again on every replay of the
+   * entry). etcd evaluates such a compare to an arbitrary answer instead; refusing it up front
+   * is the clear error. LEASE (4) is valid though the bundled protos predate it.
+   */
+  private static void compareEnums(Compare c) {
+    if (c.getTarget() == Compare.CompareTarget.UNRECOGNIZED && c.getTargetValue() != COMPARE_TARGET_LEASE) {
+      throw invalid(INVALID_COMPARE_TARGET + c.getTargetValue() + ": use VERSION (0), CREATE (1), MOD (2), VALUE (3) or LEASE (4)");
+    }
+    if (c.getResult() == Compare.CompareResult.UNRECOGNIZED) {
+      throw invalid(INVALID_COMPARE_RESULT + c.getResultValue() + ": use EQUAL (0), GREATER (1), LESS (2) or NOT_EQUAL (3)");
+    }
   }
 
   private void ops(List<RequestOp> ops, int leftForNested) {

@@ -62,6 +62,32 @@ class RequestChecksTest {
         .hasMessage("etcdserver: too many operations in txn request");
   }
 
+  static TxnRequest compare(int target, int result) {
+    return TxnRequest.newBuilder()
+        .addCompare(
+            io.etcd.jetcd.api.Compare.newBuilder()
+                .setKey(ByteString.copyFromUtf8("k"))
+                .setTargetValue(target)
+                .setResultValue(result))
+        .build();
+  }
+
+  @Test
+  void compareTargetsAndResultsNoApiDefinesAreRefusedBeforeTheyReachTheLog() {
+    assertThatCode(() -> checks.txn(compare(4, 3))).as("LEASE, NOT_EQUAL").doesNotThrowAnyException();
+    assertThatThrownBy(() -> checks.txn(compare(-2, 0)))
+        .isInstanceOfSatisfying(
+            EtcdException.class,
+            e -> org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+        .hasMessage(
+            "etcdserver: invalid compare target -2: use VERSION (0), CREATE (1), MOD (2), VALUE (3) or LEASE (4)");
+    assertThatThrownBy(() -> checks.txn(compare(0, 7)))
+        .hasMessage("etcdserver: invalid compare result 7: use EQUAL (0), GREATER (1), LESS (2) or NOT_EQUAL (3)");
+    TxnRequest nested =
+        TxnRequest.newBuilder().addFailure(RequestOp.newBuilder().setRequestTxn(compare(5, 0))).build();
+    assertThatThrownBy(() -> checks.txn(nested)).hasMessageStartingWith("etcdserver: invalid compare target 5");
+  }
+
   @Test
   void putFieldChecksAsEtcd() {
     assertThatThrownBy(() -> checks.put(PutRequest.getDefaultInstance()))
