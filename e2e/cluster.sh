@@ -16,8 +16,8 @@
 #                             store the API server's data in an etcd-compatible server that is
 #                             already running (e.g. a Kvorum cluster) instead of starting
 #                             Debian's etcd; compare behaviours with the same workload
-#   KVORUM_E2E_STORAGE=etcd|kvorum   what `up` stores the API server's data in (default etcd;
-#                             `--storage` overrides it). kvorum runs node-image/server/target/
+#   KVORUM_E2E_STORAGE=etcd|kvorum   what `up` stores the API server's data in (`--storage`
+#                             overrides it; default: what the running cluster uses, else etcd). kvorum runs node-image/server/target/
 #                             kvorum.jar (or KVORUM_E2E_KVORUM_JAR, or the cached jar of
 #                             e2e/demo.sh) as kvorum-1..3: clients 127.0.0.1:32479,32579,32679,
 #                             peers :32480,32580,32680, data in $KVORUM_CACHE/run/kvorum
@@ -51,7 +51,7 @@ SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SVC_IP=10.96.0.1
 DNS_IP=10.96.0.10
 ETCD_CLIENT=${KVORUM_E2E_ETCD_SERVERS:-http://127.0.0.1:32379}
-STORAGE=${KVORUM_E2E_STORAGE:-etcd}
+STORAGE=${KVORUM_E2E_STORAGE:-}   # empty: what the running cluster uses, else etcd
 KVORUM_MEMBERS=(kvorum-1 kvorum-2 kvorum-3)
 KVORUM_CLIENT_PORTS=(32479 32579 32679)
 ETCD_PEER=http://127.0.0.1:32380
@@ -276,7 +276,9 @@ start_etcd() {
 check_storage() {
   local recorded
   recorded=$(cat "$RUN_DIR/storage" 2>/dev/null || echo etcd)
-  if running kube-apiserver && [[ "$recorded" != "$STORAGE" ]]; then
+  if [[ -z "$STORAGE" ]]; then
+    if running kube-apiserver; then STORAGE=$recorded; else STORAGE=etcd; fi
+  elif running kube-apiserver && [[ "$recorded" != "$STORAGE" ]]; then
     die "the cluster is up with its data in $recorded; run 'e2e/cluster.sh down' before 'up --storage $STORAGE'"
   fi
   echo "$STORAGE" > "$RUN_DIR/storage"
