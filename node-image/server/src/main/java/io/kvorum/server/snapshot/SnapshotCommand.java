@@ -6,7 +6,6 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kvorum.raft.pb.ConfState;
 import io.kvorum.raft.pb.HardState;
 import io.kvorum.raft.pb.Snapshot;
@@ -18,6 +17,7 @@ import io.kvorum.server.log.Log;
 import io.kvorum.server.membership.ClusterMembers;
 import io.kvorum.server.membership.MemberIds;
 import io.kvorum.server.membership.pb.Member;
+import io.kvorum.server.tls.DialFlags;
 import io.kvorum.storage.DataDir;
 import io.kvorum.storage.backend.Backend;
 import io.kvorum.storage.mvcc.MvccStore;
@@ -47,7 +47,7 @@ import java.util.zip.CRC32;
  * {@code kvorum snapshot save|restore|status}, as {@code etcdctl snapshot}:
  *
  * <ul>
- *   <li>{@code save <file> --endpoints host:port}: streams Maintenance.Snapshot from a member
+ *   <li>{@code save <file> --endpoints host:port [--cacert ca.pem --cert c.pem --key k.pem]}: streams Maintenance.Snapshot from a member
  *       (ask the leader: it has the latest data), checks the SHA-256 trailer, then renames the
  *       {@code .part} file into place; a bad stream leaves nothing behind.
  *   <li>{@code status <file>}: checks the file and prints hash, revision, total keys, size.
@@ -114,17 +114,18 @@ public final class SnapshotCommand {
 
   private static int save(Path file, Map<String, String> flags) throws IOException {
     String endpoints = flags.getOrDefault("endpoints", "127.0.0.1:2379");
-    String endpoint = endpoints.split(",")[0].replaceFirst("^https?://", "");
+    String endpoint = endpoints.split(",")[0];
     if (endpoints.contains(",")) {
       throw new ConfigException("snapshot save takes exactly one endpoint, got " + endpoints);
     }
-    URI target = URI.create("http://" + endpoint);
+    DialFlags tls = DialFlags.from(flags);
+    URI target = tls.url(endpoint);
     Duration timeout = Duration.ofMinutes(5);
     Path part = file.resolveSibling(file.getFileName() + ".part");
     LOG.info("created temporary db file", "path", part.toString());
     long start = System.nanoTime();
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress(target.getHost(), target.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
+        tls.channels().builder(target).maxInboundMessageSize(64 << 20).build();
     try (OutputStream out = Files.newOutputStream(part)) {
       LOG.info("fetching snapshot", "endpoint", endpoint);
       Iterator<SnapshotResponse> stream =

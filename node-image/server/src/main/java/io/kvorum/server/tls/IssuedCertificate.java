@@ -78,7 +78,7 @@ public record IssuedCertificate(KeyPair keyPair, X509Certificate certificate) {
   public void write(Path dir, String prefix) throws IOException {
     Files.createDirectories(dir);
     Files.writeString(certFile(dir, prefix), PemFiles.toPem(certificate));
-    PemFiles.writePrivate(keyFile(dir, prefix), PemFiles.toPem(keyPair.getPrivate()));
+    PemFiles.writePrivate(keyFile(dir, prefix), PemFiles.privateKeyPem(keyPair.getPrivate()));
   }
 
   public static Path certFile(Path dir, String prefix) {

@@ -3,14 +3,16 @@ package io.kvorum.server.version;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.kvorum.server.grpc.MaintenanceService;
 import io.kvorum.server.grpc.proto.DowngradeRequest;
 import io.kvorum.server.grpc.proto.DowngradeRequest.DowngradeAction;
 import io.kvorum.server.grpc.proto.DowngradeResponse;
+import io.kvorum.server.tls.DialFlags;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +26,7 @@ public final class DowngradeCommand {
 
   public static int run(String[] args) {
     String endpoints = null;
+    Map<String, String> tlsFlags = new HashMap<>();
     String action = null;
     String version = "";
     for (int i = 0; i < args.length; i++) {
@@ -32,6 +35,10 @@ public final class DowngradeCommand {
         endpoints = a.substring("--endpoints=".length());
       } else if (a.equals("--endpoints") && i + 1 < args.length) {
         endpoints = args[++i];
+      } else if (a.matches("--(cacert|cert|key)=.*")) {
+        tlsFlags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+      } else if (a.matches("--(cacert|cert|key)") && i + 1 < args.length) {
+        tlsFlags.put(a.substring(2), args[++i]);
       } else if (action == null) {
         action = a;
       } else if (version.isEmpty()) {
@@ -47,9 +54,9 @@ public final class DowngradeCommand {
     if (kind == null) {
       return usage("unknown action '" + action + "'");
     }
-    String endpoint = endpoints.split(",")[0].trim();
-    URI url = URI.create(endpoint.contains("://") ? endpoint : "http://" + endpoint);
-    ManagedChannel channel = NettyChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+    DialFlags tls = DialFlags.from(tlsFlags);
+    URI url = tls.url(endpoints.split(",")[0]);
+    ManagedChannel channel = tls.channels().builder(url).build();
     try {
       DowngradeResponse r =
           ClientCalls.blockingUnaryCall(
@@ -88,7 +95,7 @@ public final class DowngradeCommand {
   }
 
   private static int usage(String problem) {
-    System.err.println("kvorum: " + problem + "; usage: kvorum downgrade validate|enable <version> --endpoints <host:client-port>, kvorum downgrade cancel --endpoints <host:client-port>");
+    System.err.println("kvorum: " + problem + "; usage: kvorum downgrade validate|enable <version> --endpoints <host:client-port> [--cacert ca.pem --cert c.pem --key k.pem], kvorum downgrade cancel --endpoints <host:client-port>");
     return 2;
   }
 }
