@@ -275,6 +275,14 @@ public final class ProcessCluster implements ClusterUnderTest {
     private static final java.net.http.HttpClient VERSION_CLIENT = java.net.http.HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2)).version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 
+    /**
+     * The member's own peer listen URL, behind its proxy: for a test that talks the peer
+     * protocol itself (a peer-port fuzzer), where a proxy would only hide what the member did.
+     */
+    public String peerListenUrl(String member) {
+        return "http://127.0.0.1:" + node(member).flags.peerPort();
+    }
+
     @Override
     public Path workDir() {
         return workDir;

@@ -1,0 +1,51 @@
+package io.kvorum.robustness.fuzz;
+
+import io.grpc.Status;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Unclear answers the fuzzers found in code this module does not own, reported and waiting for
+ * a fix there. Each is matched exactly (code and description), counted, and printed, so it
+ * stays visible without failing every build; anything else unclear still fails. The member
+ * must survive these, with its data: that is still checked after every property.
+ */
+enum KnownFinding {
+    /**
+     * The client port's gRPC server (Vert.x gRPC bridging the grpc-java services) cannot parse a
+     * request (bytes that are not the message, or a txn nested past protobuf's 100-level
+     * recursion limit): it logs {@code "Unhandled exception" INTERNAL: Invalid protobuf byte
+     * sequence} and answers {@code INTERNAL "Half-closed without a request"}, which does not say
+     * what was wrong. etcd answers {@code INTERNAL "grpc: error unmarshalling request: ..."}.
+     * Replay: send the 7 bytes {@code 0a ff ff ff ff 07 6b} as an {@code etcdserverpb.KV/Range}
+     * request.
+     */
+    UNPARSEABLE_REQUEST_HALF_CLOSED(Status.Code.INTERNAL, "Half-closed without a request");
+
+    private final Status.Code code;
+    private final String description;
+    private final AtomicInteger seen = new AtomicInteger();
+
+    KnownFinding(Status.Code code, String description) {
+        this.code = code;
+        this.description = description;
+    }
+
+    /** Whether {@code status} is this known finding; if so counts it and prints it once. */
+    static boolean matches(Status status, String what) {
+        for (KnownFinding f : values()) {
+            if (f.code == status.getCode() && f.description.equals(status.getDescription())) {
+                if (f.seen.getAndIncrement() == 0) {
+                    System.out.println("known finding " + f + " (" + status + ") for " + what);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How often each finding was seen in this JVM, for the fuzzers' summaries. */
+    static List<String> counts() {
+        return java.util.Arrays.stream(values()).map(f -> f + ": " + f.seen.get()).toList();
+    }
+}
