@@ -223,6 +223,65 @@ public final class MvccStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A txn that only reads (etcd's {@code isTxnReadonly}: ranges and nested read-only txns in
+   * both branches), served at the current revision without going through Raft. The caller makes
+   * it linearizable the way it does a range (ReadIndex, then wait for the apply).
+   *
+   * <p>Example: {@code if mod_revision("a") == 5 then get "a" else get "b"} reads; {@code if
+   * ... then get "a" else put "b"} does not, even when the compare would pick the read branch.
+   */
+  public static boolean isReadOnly(TxnRequest t) {
+    for (List<RequestOp> ops : List.of(t.getSuccessList(), t.getFailureList())) {
+      for (RequestOp op : ops) {
+        boolean reads = switch (op.getRequestCase()) {
+          case REQUEST_RANGE, REQUEST_NOT_SET -> true;
+          case REQUEST_TXN -> isReadOnly(op.getRequestTxn());
+          case REQUEST_PUT, REQUEST_DELETE_RANGE -> false;
+        };
+        if (!reads) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Serves a txn for which {@link #isReadOnly} holds; the same answer as applying it. */
+  public TxnResponse readOnlyTxn(TxnRequest t) {
+    if (!isReadOnly(t)) {
+      throw new IllegalArgumentException("txn writes; it must go through Raft");
+    }
+    lock.readLock().lock();
+    try {
+      checkUsable();
+      RequestChecks.checkTxn(t, options.maxTxnOps());
+      long rev = currentRev;
+      TxnPath path = choosePath(t, rev);
+      checkTxnOps(t, path, rev);
+      return readTxn(t, path, rev).setHeader(header(rev)).build();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private TxnResponse.Builder readTxn(TxnRequest t, TxnPath path, long rev) {
+    TxnResponse.Builder resp = TxnResponse.newBuilder().setSucceeded(path.succeeded());
+    int nested = 0;
+    for (RequestOp op : path.succeeded() ? t.getSuccessList() : t.getFailureList()) {
+      ResponseOp.Builder r = ResponseOp.newBuilder();
+      switch (op.getRequestCase()) {
+        case REQUEST_RANGE -> r.setResponseRange(rangeAt(op.getRequestRange(), rev));
+        case REQUEST_TXN -> r.setResponseTxn(
+            readTxn(op.getRequestTxn(), path.nested().get(nested++), rev)
+                .setHeader(ResponseHeader.getDefaultInstance()));
+        case REQUEST_PUT, REQUEST_DELETE_RANGE, REQUEST_NOT_SET -> { }
+      }
+      resp.addResponses(r);
+    }
+    return resp;
+  }
+
   /** The revision of the last applied change (1 for an empty store). */
   public long currentRevision() {
     lock.readLock().lock();

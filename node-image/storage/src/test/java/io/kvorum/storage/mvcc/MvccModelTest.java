@@ -14,6 +14,7 @@ import io.kvorum.storage.EtcdException;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,6 +69,12 @@ class MvccModelTest {
               });
             }
           }
+          case 7 -> {
+            // A read-only txn is served outside Raft: it must answer what applying it would.
+            TxnRequest t = readOnlyTxn(rnd, 2);
+            assertThat(MvccStore.isReadOnly(t)).as(what).isTrue();
+            same(what + " read-only " + t, () -> model.txn(t), () -> f.store.readOnlyTxn(t));
+          }
           default -> {
             RangeRequest r = range(rnd, model.revision());
             same(what + " " + r, () -> model.range(r), () -> f.store.range(r));
@@ -90,6 +97,18 @@ class MvccModelTest {
       RangeRequest all = RangeRequest.newBuilder().setKey(bs("\0")).setRangeEnd(bs("\0")).build();
       assertThat(f.store.range(all)).isEqualTo(model.range(all));
     }
+  }
+
+  @Test
+  void aTxnThatMayWriteOnEitherBranchIsNotReadOnly() {
+    RequestOp get = RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bs("a"))).build();
+    RequestOp put = RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("a"))).build();
+    TxnRequest nestedPut = TxnRequest.newBuilder().addSuccess(get)
+        .addFailure(RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder().addFailure(put))).build();
+    assertThat(MvccStore.isReadOnly(TxnRequest.newBuilder().addSuccess(get).addFailure(get).build())).isTrue();
+    assertThat(MvccStore.isReadOnly(TxnRequest.getDefaultInstance())).isTrue();
+    assertThat(MvccStore.isReadOnly(TxnRequest.newBuilder().addSuccess(get).addFailure(put).build())).isFalse();
+    assertThat(MvccStore.isReadOnly(nestedPut)).isFalse();
   }
 
   /** Both sides return equal responses, or both fail with the same etcd error. */
@@ -188,6 +207,24 @@ class MvccModelTest {
       t.addFailure(op(rnd, depth));
     }
     return t.build();
+  }
+
+  /** A random txn with the compares of {@link #txn} and only ranges and read-only txns. */
+  private static TxnRequest readOnlyTxn(Random rnd, int depth) {
+    TxnRequest.Builder t = txn(rnd, 0).toBuilder().clearSuccess().clearFailure();
+    for (int i = rnd.nextInt(4); i > 0; i--) {
+      t.addSuccess(readOp(rnd, depth));
+    }
+    for (int i = rnd.nextInt(3); i > 0; i--) {
+      t.addFailure(readOp(rnd, depth));
+    }
+    return t.build();
+  }
+
+  private static RequestOp readOp(Random rnd, int depth) {
+    return depth > 0 && rnd.nextInt(4) == 0
+        ? RequestOp.newBuilder().setRequestTxn(readOnlyTxn(rnd, depth - 1)).build()
+        : RequestOp.newBuilder().setRequestRange(range(rnd, 0)).build();
   }
 
   private static RequestOp op(Random rnd, int depth) {
