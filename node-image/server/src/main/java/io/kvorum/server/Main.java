@@ -32,7 +32,16 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * Peers are dialled by name; on Kubernetes a replaced member comes back under the same name
+   * with a new address. The JVM caches a lookup for 30 s by default, which would keep the old
+   * address (and the member unreachable) that long; etcd (Go) does not cache at all.
+   */
+  private static final String DNS_CACHE_SECONDS = "5";
+
   public static void main(String[] args) {
+    java.security.Security.setProperty("networkaddress.cache.ttl", DNS_CACHE_SECONDS);
+    java.security.Security.setProperty("networkaddress.cache.negative.ttl", "1");
     if (args.length > 0 && (args[0].equals("version") || args[0].equals("--version"))) {
       System.out.println("kvorum Version: " + ServerVersion.current());
       System.out.println("Peer Protocol Version: " + ServerVersion.PEER_PROTOCOL);

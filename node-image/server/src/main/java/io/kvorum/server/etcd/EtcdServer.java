@@ -41,6 +41,7 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.api.StatusResponse;
+import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
 import io.etcd.jetcd.api.WatchCreateRequest;
@@ -175,7 +176,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private final WalStorage wal;
   private final StoreOptions storeOptions;
   private volatile Backend backend;
-  private volatile MvccStore store;
+  private final MvccStore store;
   private final RawNode node;
   private final RaftLoop loop;
   private final PeerTransport transport;
@@ -204,6 +205,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private final List<PendingReads> readsWaitingForApply = new ArrayList<>();
   private long nextReadContext;
   private long ticks;
+  private boolean electionTicksAdvanced;
 
   // Views for other threads.
   private volatile long leaderId;
@@ -463,6 +465,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     public void tick() {
       node.tick();
       ticks++;
+      maybeAdvanceElectionTicks();
       retryStaleReads();
     }
 
@@ -480,6 +483,40 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       LOG.error("member failed; stopping", "error", String.valueOf(t));
       terminated.completeExceptionally(t);
     }
+  }
+
+  /**
+   * Loop only: etcd's {@code adjustTicks}. A member that starts without a leader would wait a
+   * whole randomized election timeout (1 to 2 s by default) after its peers are reachable before
+   * anyone campaigns. Once a quorum is reachable (or at once when it is the only voter) it
+   * fast-forwards its election clock to two ticks short of the timeout, so the first election
+   * comes within a few ticks. Done once, within the first five seconds, and never while a leader
+   * is known: a member that hears from a leader resets its clock anyway, and pre-vote keeps an
+   * early candidate from disturbing a leader it has not heard of yet.
+   */
+  private void maybeAdvanceElectionTicks() {
+    if (electionTicksAdvanced) {
+      return;
+    }
+    long windowTicks = Duration.ofSeconds(5).toMillis() / config.heartbeatInterval().toMillis();
+    if (leaderId != 0 || ticks > windowTicks) {
+      electionTicksAdvanced = true;
+      return;
+    }
+    List<Long> voters = confState.getVotersList();
+    if (!voters.contains(memberId)) {
+      return;
+    }
+    long reachable = voters.stream().filter(id -> id == memberId || transport.connected(id)).count();
+    if (reachable * 2 <= voters.size()) {
+      return;
+    }
+    int advance = voters.size() == 1 ? config.electionTicks() - 1 : config.electionTicks() - 2;
+    for (int i = 0; i < advance; i++) {
+      node.tick();
+    }
+    electionTicksAdvanced = true;
+    LOG.info("fast-forwarded election ticks", "local-member-id", hex(memberId), "forward-ticks", advance, "reachable-voters", reachable);
   }
 
   private void handleReady(Ready rd) {
@@ -800,13 +837,13 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       throw new IllegalStateException("snapshot at index " + index + " arrived without its database file");
     }
     long start = System.nanoTime();
-    MvccStore old = store;
-    old.close();
-    backend.close();
-    deleteRecursively(dataDir.dbDir());
-    BackendSnapshot.restore(file, dataDir.dbDir());
-    backend = Backend.open(dataDir.dbDir());
-    store = MvccStore.open(backend, storeOptions);
+    // In place, so watchers and readers keep their store: watchers catch up from the new backend.
+    store.restore(old -> {
+      old.close();
+      deleteRecursively(dataDir.dbDir());
+      BackendSnapshot.restore(file, dataDir.dbDir());
+      return backend = Backend.open(dataDir.dbDir());
+    });
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
@@ -1227,7 +1264,33 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
 
   @Override
   public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    if (MvccStore.isReadOnly(request)) {
+      // As etcd: a txn that only reads is served like a range (ReadIndex unless every range in it
+      // is serializable), not proposed: it changes nothing, so the log needs no entry for it.
+      CompletableFuture<Void> point = allSerializable(request) ? CompletableFuture.completedFuture(null) : readPoint();
+      return point.thenApplyAsync(v -> local(() -> store.readOnlyTxn(request)), readers)
+          .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader())).build());
+    }
     return this.<TxnResponse>quotaChecked(request, RequestType.TXN).thenApply(r -> r.toBuilder().setHeader(header(r.getHeader())).build());
+  }
+
+  /**
+   * Whether a read-only txn may be served from local state (etcd's isTxnSerializable): every op is
+   * a range that asks for a serializable read. A nested txn, or no op at all (compares only),
+   * reads linearizably.
+   */
+  private static boolean allSerializable(TxnRequest t) {
+    if (t.getSuccessCount() + t.getFailureCount() == 0) {
+      return false;
+    }
+    for (List<RequestOp> ops : List.of(t.getSuccessList(), t.getFailureList())) {
+      for (RequestOp op : ops) {
+        if (!op.hasRequestRange() || !op.getRequestRange().getSerializable()) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   @Override

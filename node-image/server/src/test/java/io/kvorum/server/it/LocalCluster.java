@@ -215,9 +215,14 @@ public final class LocalCluster implements AutoCloseable {
     if (!m.running()) {
       return Optional.empty();
     }
+    ManagedChannel channel = channel(m);
+    if (channel.getState(true) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
+      // Dialled before the member listened: retry now rather than after gRPC's growing backoff.
+      channel.resetConnectBackoff();
+    }
     try {
       return Optional.of(
-          MaintenanceGrpc.newBlockingStub(channel(m))
+          MaintenanceGrpc.newBlockingStub(channel)
               .withDeadlineAfter(STATUS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
               .status(StatusRequest.getDefaultInstance()));
     } catch (RuntimeException e) {

@@ -8,6 +8,11 @@ import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.StatusResponse;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.stub.StreamObserver;
 import io.kvorum.server.it.LocalCluster.Member;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +21,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -150,6 +157,69 @@ class MemberClusterIT {
     }
     System.out.printf("acknowledged %d writes, %d failed attempts around the kill%n", acknowledged.size(), failures.get());
     assertThat(missing).as("acknowledged writes missing after failover").isEmpty();
+  }
+
+  /**
+   * A follower paused while the leader writes far past its snapshot threshold comes back too far
+   * behind for the log and installs a snapshot. A watch opened on it before the pause must then
+   * deliver every event once, in order, and keep delivering new ones.
+   */
+  @Test
+  void watchOnAFollowerKeepsDeliveringAcrossASnapshotInstall() throws Exception {
+    cluster = LocalCluster.start(3, dir, "--snapshot-count=50");
+    Member leader = cluster.waitForLeader(LEADER_TIMEOUT);
+    Member follower = cluster.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+    BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+    StreamObserver<WatchRequest> watch = WatchGrpc.newStub(cluster.channel(follower)).watch(new StreamObserver<>() {
+      @Override
+      public void onNext(WatchResponse r) {
+        responses.add(r);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    watch.onNext(WatchRequest.newBuilder()
+        .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bytes("w/")).setRangeEnd(bytes("w0")))
+        .build());
+    assertThat(responses.poll(30, TimeUnit.SECONDS)).as("watch created").satisfies(r -> assertThat(r.getCreated()).isTrue());
+
+    signal(follower, "STOP");
+    List<String> written = new ArrayList<>();
+    try {
+      // More entries than the leader keeps in flight to one follower (256) plus what it keeps
+      // in its log after a snapshot (50): the resumed follower can only catch up by snapshot.
+      for (int i = 0; i < 1000; i++) {
+        String key = String.format("w/%04d", i);
+        put(leader, key, "v");
+        written.add(key);
+      }
+    } finally {
+      signal(follower, "CONT");
+    }
+    put(leader, "w/after", "v");
+    written.add("w/after");
+
+    List<String> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (seen.size() < written.size() && System.nanoTime() < deadline) {
+      WatchResponse r = responses.poll(1, TimeUnit.SECONDS);
+      if (r != null) {
+        assertThat(r.getCanceled()).as("watch canceled: %s", r.getCancelReason()).isFalse();
+        r.getEventsList().forEach(e -> seen.add(e.getKv().getKey().toStringUtf8()));
+      }
+    }
+    watch.onCompleted();
+    assertThat(log(follower)).as("caught up by a snapshot").contains("\"msg\":\"applied snapshot\"");
+    assertThat(seen).containsExactlyElementsOf(written);
+  }
+
+  private static void signal(Member m, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(m.process().pid())).inheritIO().start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %s", signal, m.name).isTrue();
   }
 
   @Test
