@@ -121,6 +121,43 @@ class KubeApiServerIT {
     assertThat(objects).extracting(HasMetadata::getKind).contains("Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding");
   }
 
+  static GenericKubernetesResource withTls(String name, String tls) {
+    GenericKubernetesResource kvc = cluster(name, "3", "1.0.0", "1Gi");
+    @SuppressWarnings("unchecked")
+    var spec = (java.util.Map<String, Object>) kvc.getAdditionalProperties().get("spec");
+    spec.put("tls", Serialization.unmarshal(tls, java.util.Map.class));
+    return kvc;
+  }
 
+  @Test
+  void badTlsSpecsAreRefusedAndDefaultsAreFilledIn() {
+    assertThat(refusal(withTls("nosecrets", "{\"mode\": \"Secrets\"}"))).contains("spec.tls.secrets (server, peer and client Secret names) is required");
+    assertThat(refusal(withTls("forever", "{\"mode\": \"Generated\", \"validity\": \"24h\", \"renewBefore\": \"24h\"}")))
+        .contains("spec.tls.renewBefore must be shorter than spec.tls.validity");
+    assertThat(refusal(withTls("outlives", "{\"mode\": \"Generated\", \"validity\": \"200h\", \"caValidity\": \"100h\"}")))
+        .contains("spec.tls.validity must not be longer than spec.tls.caValidity");
+    assertThat(refusal(withTls("days", "{\"mode\": \"Generated\", \"validity\": \"90d\"}"))).contains("spec.tls.validity");
+    assertThat(refusal(withTls("mode", "{\"mode\": \"Sometimes\"}"))).contains("spec.tls.mode");
 
+    client.resource(withTls("tls", "{\"mode\": \"Generated\"}")).create();
+    var created = client.resources(io.kvorum.operator.crd.KVCluster.class).inNamespace(NS).withName("tls").get();
+    assertThat(created.getSpec().getTls().getValidity()).isEqualTo("2160h");
+    assertThat(created.getSpec().getTls().getRenewBefore()).isEqualTo("720h");
+    assertThat(created.getSpec().getTls().getClientCertAuth()).isTrue();
+
+    created.getSpec().getTls().setMode(io.kvorum.operator.crd.TlsSpec.Mode.None);
+    var thrown = org.assertj.core.api.Assertions.catchThrowableOfType(KubernetesClientException.class,
+        () -> client.resource(created).update());
+    assertThat(thrown).isNotNull();
+    assertThat(thrown.getMessage()).contains("spec.tls.mode cannot change on a running cluster");
+
+    var plain = client.resource(cluster("plain", "3", "1.0.0", "1Gi")).create();
+    var turnedOn = client.resources(io.kvorum.operator.crd.KVCluster.class).inNamespace(NS).withName("plain").get();
+    turnedOn.getSpec().setTls(new io.kvorum.operator.crd.TlsSpec());
+    turnedOn.getSpec().getTls().setMode(io.kvorum.operator.crd.TlsSpec.Mode.Generated);
+    thrown = org.assertj.core.api.Assertions.catchThrowableOfType(KubernetesClientException.class,
+        () -> client.resource(turnedOn).update());
+    assertThat(thrown).as("turning TLS on for " + plain.getMetadata().getName()).isNotNull();
+    assertThat(thrown.getMessage()).contains("spec.tls.mode cannot change");
+  }
 }

@@ -5,6 +5,7 @@ import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,32 +57,52 @@ public final class KubeApiServerSupport {
     Optional<Path> binaries = binaries(dir);
     Assumptions.assumeTrue(binaries.isPresent(), "no kube-apiserver, etcd and kubectl under " + dir.resolve("k8s")
         + "/<version>-linux-amd64/: build them with the e2e tooling (e2e/cluster.sh) or point KUBE_API_TEST_DIR at them");
+    // kube-api-test's etcd sometimes dies right after start on a loaded machine ("etcd process
+    // stopped unexpectedly", then connection refused): one fresh start, then the error.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        env = start(dir, binaries.get());
+        return env;
+      } catch (KubernetesClientException e) {
+        if (attempt == 2) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static Env start(Path dir, Path binaries) {
     KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
         .withTestDir(dir.toString())
         .withOfflineMode(true)
         .withUpdateKubeConfig(false)
         .build());
     server.start();
+    KubernetesClient client = null;
     try {
       Path kubeconfig = Files.createTempFile("kvorum-kubeconfig", ".yaml");
       Files.writeString(kubeconfig, server.getKubeConfigYaml());
-      KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        client.close();
-        server.stop();
-        kubeconfig.toFile().delete();
-      }));
+      client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
       CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
           .load(RepoPaths.checkedInCrd().toFile()).item();
       client.resource(crd).create();
       client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
           .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
               .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")), 60, TimeUnit.SECONDS);
-      env = new Env(client, kubeconfig, binaries.get().resolve("kubectl"));
-      return env;
+      KubernetesClient started = client;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        started.close();
+        server.stop();
+        kubeconfig.toFile().delete();
+      }));
+      return new Env(client, kubeconfig, binaries.resolve("kubectl"));
     } catch (IOException e) {
       server.stop();
       throw new UncheckedIOException(e);
+    } catch (KubernetesClientException e) {
+      if (client != null) client.close();
+      server.stop();
+      throw e;
     }
   }
 
