@@ -74,7 +74,7 @@ final class FuzzedNode implements AutoCloseable {
         Path dir = Path.of(System.getProperty("robustness.workDir", "target/robustness"))
                 .resolve("fuzz-" + name + "-" + target.name().toLowerCase(java.util.Locale.ROOT));
         ProcessCluster cluster = ProcessCluster.start(target.binary(), 1, dir,
-                line -> System.out.println("[" + name + "] " + line), Duration.ofSeconds(120));
+                line -> System.out.println("[" + name + "] " + line), io.kvorum.robustness.scenario.FaultContext.START_BOUND);
         FuzzedNode node = new FuzzedNode(cluster);
         try {
             for (int i = 0; i < SENTINELS; i++) {

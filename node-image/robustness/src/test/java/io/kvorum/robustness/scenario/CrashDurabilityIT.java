@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kvorum.robustness.cluster.ProcessCluster;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,7 +26,7 @@ class CrashDurabilityIT {
         Path dir = FaultScenariosIT.workDir().resolve(target.name().toLowerCase() + "-crash-durability");
         Timeline timeline = new Timeline();
         CrashDurability.Report report;
-        try (ProcessCluster cluster = ProcessCluster.start(target.binary(), 3, dir, timeline::add, Duration.ofSeconds(60))) {
+        try (ProcessCluster cluster = ProcessCluster.start(target.binary(), 3, dir, timeline::add, FaultContext.START_BOUND)) {
             report = CrashDurability.run(cluster, profile.durabilityCycles(), profile.seeds().getFirst(), timeline);
         } catch (RuntimeException e) {
             System.out.println("crash durability aborted: " + e.getMessage() + "\n  timeline:\n    "

@@ -61,7 +61,7 @@ class FaultScenariosIT {
         Path dir = workDir().resolve(target.name().toLowerCase() + "-" + scenario.name().toLowerCase() + "-" + seed);
         Timeline timeline = new Timeline();
         ScenarioReport report;
-        try (ProcessCluster cluster = ProcessCluster.start(binary, 3, dir, timeline::add, Duration.ofSeconds(60))) {
+        try (ProcessCluster cluster = ProcessCluster.start(binary, 3, dir, timeline::add, FaultContext.START_BOUND)) {
             report = ScenarioRunner.run(scenario, target.name(), cluster, seed, PROFILE.load(), Duration.ofSeconds(2), timeline);
         }
         System.out.println(report.details());
