@@ -529,10 +529,10 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
    */
   @Override
   public CompletableFuture<AuthenticateResponse> authenticate(AuthenticateRequest r) {
-    return authenticate(r, AUTHENTICATE_ATTEMPTS);
+    return authenticate(Credentials.current(), r, AUTHENTICATE_ATTEMPTS);
   }
 
-  private CompletableFuture<AuthenticateResponse> authenticate(AuthenticateRequest r, int attemptsLeft) {
+  private CompletableFuture<AuthenticateResponse> authenticate(Credentials c, AuthenticateRequest r, int attemptsLeft) {
     return offLoop(() -> store.checkPassword(r.getName(), r.getPassword()))
         .whenComplete(
             (rev, failure) -> {
@@ -543,6 +543,7 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
         .thenCompose(
             checkedAt ->
                 this.<AuthenticateResponse>propose(
+                        c,
                         AuthEntry.newBuilder()
                             .setAuthenticate(
                                 io.kvorum.server.auth.pb.Authenticate.newBuilder()
@@ -552,13 +553,14 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
                         response ->
                             checkedAt == store.revision() || attemptsLeft <= 1
                                 ? CompletableFuture.completedFuture(response)
-                                : authenticate(r, attemptsLeft - 1)));
+                                : authenticate(c, r, attemptsLeft - 1)));
   }
 
   @Override
   public CompletableFuture<AuthUserAddResponse> userAdd(AuthUserAddRequest r) {
+    Credentials c = Credentials.current();
     return offLoop(() -> hasher.hash(r.getPassword()))
-        .thenCompose(hash -> propose(AuthEntry.newBuilder().setUserAdd(setUser(r.getName(), hash))));
+        .thenCompose(hash -> propose(c, AuthEntry.newBuilder().setUserAdd(setUser(r.getName(), hash))));
   }
 
   @Override
@@ -578,8 +580,9 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
 
   @Override
   public CompletableFuture<AuthUserChangePasswordResponse> userChangePassword(AuthUserChangePasswordRequest r) {
+    Credentials c = Credentials.current();
     return offLoop(() -> hasher.hash(r.getPassword()))
-        .thenCompose(hash -> propose(AuthEntry.newBuilder().setUserChangePassword(setUser(r.getName(), hash))));
+        .thenCompose(hash -> propose(c, AuthEntry.newBuilder().setUserChangePassword(setUser(r.getName(), hash))));
   }
 
   @Override
@@ -626,10 +629,17 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
     return SetUser.newBuilder().setName(name).setPasswordHash(ByteString.copyFrom(hash)).build();
   }
 
-  /** Proposes the entry with the caller attached; the member checks and applies it. */
-  @SuppressWarnings("unchecked")
+  /** Proposes the entry with the caller of the current call attached (call on the call's thread). */
   private <T> CompletableFuture<T> propose(AuthEntry.Builder entry) {
-    Credentials c = Credentials.current();
+    return propose(Credentials.current(), entry);
+  }
+
+  /**
+   * Proposes the entry as the caller that presented {@code c}; the member checks and applies
+   * it. Work done off the call's thread first (bcrypt) must capture {@code c} before it leaves.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> CompletableFuture<T> propose(Credentials c, AuthEntry.Builder entry) {
     return identity(c)
         .thenCompose(
             who ->
