@@ -26,7 +26,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- end -}}
 
-{{/* What the operator may do to KVClusters and the objects it makes for them: nothing more. */}}
+{{/*
+What the operator may do to KVClusters and the objects it makes for them: nothing more. Audited
+from the code: informers list and watch; pods and volumes are created and deleted by actions;
+Services and the disruption budget are JOSDK dependents (server-side apply: create and patch;
+owner references let the garbage collector delete them); status is replaced (PUT); Events are
+only created; TLS Secrets are read and written by name (no list or watch: the operator never
+sees other Secrets of the namespace).
+*/}}
 {{- define "kvorum-operator.managedRules" -}}
 - apiGroups: ["kvorum.io"]
   resources: ["kvclusters"]
@@ -39,11 +46,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "patch"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "patch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create", "update"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end -}}

@@ -53,6 +53,10 @@ class HelmChartTest {
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+    assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(10001L);
+    assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(10001L);
+    assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(env(c.getEnv(), "QUARKUS_OPERATOR_SDK_CONTROLLERS_KVCLUSTER_NAMESPACES")).isEqualTo("JOSDK_ALL_NAMESPACES");
@@ -70,7 +74,10 @@ class HelmChartTest {
     List<HasMetadata> objects = render(t -> t);
     ClusterRole role = all(objects, ClusterRole.class).getFirst();
     assertThat(role.getRules()).noneSatisfy(r -> assertThat(r.getVerbs()).contains("*"));
-    assertThat(role.getRules()).noneSatisfy(r -> assertThat(r.getResources()).contains("secrets"));
+    assertThat(verbs(role.getRules(), "secrets")).as("TLS Secrets by name: never list or watch every Secret")
+        .containsExactlyInAnyOrder("get", "create", "update");
+    assertThat(verbs(role.getRules(), "services")).doesNotContain("delete");
+    assertThat(verbs(role.getRules(), "events")).containsExactly("create");
     assertThat(verbs(role.getRules(), "kvclusters")).containsExactlyInAnyOrder("get", "list", "watch");
     assertThat(verbs(role.getRules(), "kvclusters/status")).containsExactlyInAnyOrder("get", "patch", "update");
     assertThat(verbs(role.getRules(), "pods")).doesNotContain("update", "patch");
@@ -83,7 +90,11 @@ class HelmChartTest {
     List<HasMetadata> objects = render(t -> t.set("watchNamespaces[0]", "team-a").set("watchNamespaces[1]", "team-b")
         .set("leaderElection.enabled", "false"));
     assertThat(all(objects, ClusterRole.class)).isEmpty();
+    assertThat(objects).filteredOn(o -> o.getKind().equals("ClusterRoleBinding")).isEmpty();
     assertThat(all(objects, Role.class)).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("team-a", "team-b");
+    List<PolicyRule> clusterWide = all(render(t -> t), ClusterRole.class).getFirst().getRules();
+    assertThat(all(objects, Role.class)).allSatisfy(r -> assertThat(r.getRules()).as("the same rules, namespaced")
+        .containsExactlyInAnyOrderElementsOf(clusterWide));
     assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding")).hasSize(2);
     var c = all(objects, Deployment.class).getFirst().getSpec().getTemplate().getSpec().getContainers().getFirst();
     assertThat(env(c.getEnv(), "QUARKUS_OPERATOR_SDK_CONTROLLERS_KVCLUSTER_NAMESPACES")).isEqualTo("team-a,team-b");
