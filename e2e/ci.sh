@@ -5,7 +5,7 @@
 #   e2e/ci.sh                      clean up, tools, cluster up, jars + images, *E2E suite, down
 #
 #   1 clean    e2e/cluster.sh down, plus any process an interrupted earlier run left behind
-#              (anything whose command line names $KVORUM_CACHE), its mounts and netns
+#              (whose command line names the cluster's folder $KVORUM_CACHE/run), mounts, netns
 #   2 tools    e2e/bin/build-tools.sh: Kubernetes, helm, CoreDNS from the Go module proxy
 #              (cold ~35 min on 2 busy cores; cached: under a second)
 #   3 up       e2e/cluster.sh up (cold: Debian packages, PKI, pause + CoreDNS images)
@@ -62,15 +62,17 @@ run_step() {
   return "$rc"
 }
 
-# Processes an interrupted earlier run left without pid files: every daemon and container
-# shim the e2e scripts start names a path under $KVORUM_CACHE on its command line.
+# Processes an interrupted earlier run left without pid files. Every daemon and container
+# shim cluster.sh starts names a path under $RUN_DIR (its data, config, socket or certs) on
+# its command line; nothing else does. Not the whole cache: other tools point at it too
+# (the operator's kube-api-test runs its own etcd and API server from $KVORUM_CACHE/kube-api-test).
 kill_leftovers() {
   local dir pid cmdline found=0
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
-    [[ "$pid" == "$$" || "$pid" == "$BASHPID" ]] && continue
-    cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
-    [[ "$cmdline" == *"$KVORUM_CACHE/"* && "$cmdline" != *"e2e/ci.sh"* ]] || continue
+    (( pid == $$ || pid == BASHPID || pid == PPID )) && continue
+    cmdline=$(tr '\0' ' ' < "$dir/cmdline" 2>/dev/null) || continue
+    [[ "$cmdline" == *"$RUN_DIR/"* ]] || continue
     log "   leftover process $pid: ${cmdline:0:120}"
     kill -KILL "$pid" 2>/dev/null && found=$((found + 1))
   done
@@ -112,7 +114,7 @@ main() {
   trap teardown EXIT
   trap 'log "interrupted"; STATUS=130; exit 130' INT TERM
   log "e2e CI: limit ${LIMIT}s for the steps, cache $KVORUM_CACHE"
-  run_step 1 clean clean &&
+  run_step 1 clean "$0" --clean &&
   run_step 2 tools "$E2E_DIR/bin/build-tools.sh" &&
   run_step 3 up "$E2E_DIR/cluster.sh" up &&
   run_step 4 prepare "$E2E_DIR/demo.sh" --prepare-only &&
@@ -121,4 +123,6 @@ main() {
   return "$STATUS"
 }
 
+# `timeout` runs programs, not functions: step 1 is this script again with --clean
+if [[ "${1:-}" == --clean ]]; then clean; exit $?; fi
 main "$@"; exit $?

@@ -160,6 +160,7 @@ ensure_packages() {
     command -v iptables >/dev/null || missing+=(iptables)
     command -v conntrack >/dev/null || missing+=(conntrack)
     command -v debootstrap >/dev/null || missing+=(debootstrap)
+    command -v gcc >/dev/null || missing+=(gcc libc6-dev)   # the static pause binary
   fi
   if [[ ${#missing[@]} -gt 0 ]]; then
     log "installing Debian packages: ${missing[*]}"
