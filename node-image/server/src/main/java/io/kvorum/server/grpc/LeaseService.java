@@ -97,7 +97,7 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(
       StreamObserver<LeaseKeepAliveResponse> responses) {
     Executor context = Replies.callerContext();
-    return new StreamObserver<>() {
+    StreamObserver<LeaseKeepAliveRequest> requests = new StreamObserver<>() {
       private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
       private boolean ended;
 
@@ -141,6 +141,8 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
             context);
       }
     };
+    Replies.onCancel(responses, () -> requests.onError(null));
+    return requests;
   }
 
   private CompletableFuture<LeaseKeepAliveResponse> renew(LeaseKeepAliveRequest request) {

@@ -1,5 +1,6 @@
 package io.kvorum.server.grpc;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -25,6 +26,18 @@ public final class Replies {
       return Runnable::run;
     }
     return task -> context.runOnContext(ignored -> task.run());
+  }
+
+  /**
+   * Runs {@code onCancel} on the call's context when the client cancels the stream {@code
+   * responses} answers (it gave up, or its connection is gone). Setting a handler also makes a
+   * write that races with the cancellation a no-op instead of an exception that Vert.x would log
+   * as an error for every stream a client closes. Call it before the service method returns.
+   */
+  public static void onCancel(StreamObserver<?> responses, Runnable onCancel) {
+    if (responses instanceof ServerCallStreamObserver<?> call) {
+      call.setOnCancelHandler(onCancel);
+    }
   }
 
   /**

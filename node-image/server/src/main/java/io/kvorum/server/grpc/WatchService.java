@@ -56,6 +56,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
     Session(StreamObserver<WatchResponse> responses) {
       this.responses = responses;
       this.watchers = node.openWatchStream(this::deliver);
+      Replies.onCancel(responses, this::end);
     }
 
     private void deliver(WatchResponse response) {
