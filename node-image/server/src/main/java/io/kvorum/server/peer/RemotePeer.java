@@ -43,7 +43,12 @@ final class RemotePeer implements AutoCloseable {
   private static final int QUEUE_CAPACITY = 4096;
   private static final int MAX_BATCH_MESSAGES = 256;
   private static final long MIN_BACKOFF_MS = 50;
-  private static final long MAX_BACKOFF_MS = 2000;
+  /**
+   * Low, as etcd's stream dialer (it retries every 100 ms): members of a new or restarted cluster
+   * come up seconds apart, and with a 2 s cap the first election waited for the backoff, not for
+   * the peer. A refused connect on a LAN costs next to nothing.
+   */
+  private static final long MAX_BACKOFF_MS = 400;
   private static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
   private final long id;
