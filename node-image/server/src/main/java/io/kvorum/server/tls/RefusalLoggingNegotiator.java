@@ -5,8 +5,8 @@ import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
 import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
-import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.kvorum.server.log.Log;
@@ -20,8 +20,9 @@ import io.kvorum.server.log.Log;
  *  "error":"Empty client certificate chain"}
  * </pre>
  *
- * <p>grpc hides its handshake; this wraps the negotiator's handler so that, once grpc has put
- * its {@link SslHandler} in the pipeline, a listener sees the handshake's outcome. Uses grpc's
+ * <p>grpc hides its handshake; this puts a watcher behind the negotiator's handler that, once
+ * grpc has put its {@link SslHandler} in the pipeline (when the channel becomes active), listens
+ * for the handshake's outcome and leaves the pipeline. Uses grpc's
  * {@code Internal*} negotiator API, public for exactly this kind of extension.
  */
 public final class RefusalLoggingNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
@@ -44,24 +45,45 @@ public final class RefusalLoggingNegotiator implements InternalProtocolNegotiato
   @Override
   public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
     ChannelHandler negotiation = tls.newHandler(grpcHandler);
-    return new ChannelHandlerAdapter() {
+    return new ChannelInboundHandlerAdapter() {
+      private boolean watching;
+
       @Override
       public void handlerAdded(ChannelHandlerContext ctx) {
-        Channel channel = ctx.channel();
-        ctx.pipeline().addAfter(ctx.name(), null, negotiation);
+        // grpc adds its SslHandler once the channel is active, maybe right now, maybe later.
+        ctx.pipeline().addBefore(ctx.name(), null, negotiation);
+        watchHandshake(ctx);
+      }
+
+      @Override
+      public void channelActive(ChannelHandlerContext ctx) {
+        ctx.fireChannelActive();
+        watchHandshake(ctx);
+      }
+
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        ctx.fireUserEventTriggered(evt);
+        watchHandshake(ctx);
+      }
+
+      private void watchHandshake(ChannelHandlerContext ctx) {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        if (ssl != null) {
-          ssl.handshakeFuture()
-              .addListener(
-                  f -> {
-                    if (!f.isSuccess()) {
-                      LOG.warn(
-                          "rejected connection on " + endpoint + " endpoint",
-                          "remote-addr", String.valueOf(channel.remoteAddress()),
-                          "error", rootMessage(f.cause()));
-                    }
-                  });
+        if (watching || ssl == null) {
+          return;
         }
+        watching = true;
+        Channel channel = ctx.channel();
+        ssl.handshakeFuture()
+            .addListener(
+                f -> {
+                  if (!f.isSuccess()) {
+                    LOG.warn(
+                        "rejected connection on " + endpoint + " endpoint",
+                        "remote-addr", String.valueOf(channel.remoteAddress()),
+                        "error", rootMessage(f.cause()));
+                  }
+                });
         ctx.pipeline().remove(this);
       }
     };
