@@ -130,6 +130,7 @@ public final class ClientPort implements AutoCloseable {
             vertx
                 .createHttpServer(serverOptions(listener))
                 .requestHandler(request -> route(request, grpc, http))
+                .connectionHandler(SchemeInAuthority::install)
                 // A client that sends garbage or resets its connection is its own problem:
                 // Vert.x already closed that connection, the port keeps serving the others.
                 .exceptionHandler(ignored -> {});

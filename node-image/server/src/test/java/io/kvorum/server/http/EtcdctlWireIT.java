@@ -58,7 +58,11 @@ class EtcdctlWireIT {
   record Result(int exit, String out, String err) {}
 
   static Result etcdctl(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoint,
+    return etcdctlAt(endpoint, args);
+  }
+
+  static Result etcdctlAt(String endpoints, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints,
         "--command-timeout=10s", "--dial-timeout=5s"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
@@ -157,9 +161,14 @@ class EtcdctlWireIT {
 
     Result members = etcdctl("member", "list");
     Result status = etcdctl("endpoint", "status");
+    // With a scheme, etcdctl sends ":authority: http://host:port" (see SchemeInAuthority).
+    Result statusByUrl = etcdctlAt("http://" + endpoint, "endpoint", "status");
 
     assertThat(members.out()).isEqualTo("7339c4e5e833c029, started, s1, http://localhost:2380, http://localhost:2379, false\n");
     assertThat(status.out())
         .startsWith(endpoint + ", 7339c4e5e833c029, 1.2.3, 20 kB, true, false, 3, 10, 10, ");
+    assertThat(statusByUrl.err()).doesNotContain("PROTOCOL_ERROR");
+    assertThat(statusByUrl.out())
+        .startsWith("http://" + endpoint + ", 7339c4e5e833c029, 1.2.3, 20 kB, true, false, 3, 10, 10, ");
   }
 }
