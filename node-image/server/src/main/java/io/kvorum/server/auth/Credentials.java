@@ -13,13 +13,9 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.kvorum.server.api.ClientIdentity;
 import io.kvorum.server.auth.pb.AuthHeader;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
-import javax.security.auth.x500.X500Principal;
 
 /**
  * What a client presented with a request, as etcd reads it: the simple token from the gRPC
@@ -32,7 +28,8 @@ import javax.security.auth.x500.X500Principal;
  * proposal ({@link #proposalHeader()}), so the entry carries who sent it.
  *
  * @param token the token as sent, or null
- * @param commonName the CN of a verified client certificate, or null (no TLS, no certificate)
+ * @param commonName the CN of a verified client certificate ({@link ClientIdentity}), or null
+ *     (no TLS, no certificate)
  */
 public record Credentials(String token, String commonName) {
   public static final Credentials NONE = new Credentials(null, null);
@@ -92,7 +89,7 @@ public record Credentials(String token, String commonName) {
         if (token == null) {
           token = headers.get(AUTHORIZATION);
         }
-        String cn = commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        String cn = ClientIdentity.commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)).orElse(null);
         if (token == null && cn == null) {
           return next.startCall(call, headers);
         }
@@ -126,36 +123,6 @@ public record Credentials(String token, String commonName) {
         };
       }
     };
-  }
-
-  /** The CN of the first verified peer certificate of a TLS session, or null. */
-  public static String commonName(SSLSession session) {
-    if (session == null) {
-      return null;
-    }
-    Certificate[] chain;
-    try {
-      chain = session.getPeerCertificates();
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
-    if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-      return null;
-    }
-    return commonName(leaf.getSubjectX500Principal());
-  }
-
-  static String commonName(X500Principal subject) {
-    try {
-      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(subject.getName()).getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN")) {
-          return String.valueOf(rdn.getValue());
-        }
-      }
-    } catch (javax.naming.InvalidNameException e) {
-      return null;
-    }
-    return null;
   }
 
   @Override
