@@ -50,11 +50,6 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     this.previous = current;
   }
 
-  /** The certificate handshakes use now (reloaded first if the files changed). */
-  public X509Certificate certificate() {
-    return fresh().chain()[0];
-  }
-
   private Material fresh() {
     String stamp = FileStamp.of(certFile, keyFile);
     Material m = current;
