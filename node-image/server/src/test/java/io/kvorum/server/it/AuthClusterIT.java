@@ -67,7 +67,8 @@ class AuthClusterIT {
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
-    cluster = LocalCluster.start(3, dir, "--auth-token-ttl=3", "--bcrypt-cost=4");
+    // A snapshot every 10 entries: the member that joins later must get the auth state by snapshot.
+    cluster = LocalCluster.start(3, dir, "--auth-token-ttl=3", "--bcrypt-cost=4", "--snapshot-count=10");
     cluster.waitForLeader(Duration.ofSeconds(90));
     for (LocalCluster.Member m : cluster.members()) {
       awaitHealthy(m);
@@ -274,6 +275,55 @@ class AuthClusterIT {
 
   @Test
   @Order(8)
+  void aMemberThatJoinsLaterGetsTheAuthStateWithTheSnapshot() throws Exception {
+    var one = cluster.channel(cluster.member(1));
+    Metadata asRoot = tokenOf(one, "root", "pw");
+    LocalCluster.Member joiner = cluster.newMember();
+    io.etcd.jetcd.api.ClusterGrpc.newBlockingStub(one)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(asRoot))
+        .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .memberAdd(io.etcd.jetcd.api.MemberAddRequest.newBuilder().addPeerURLs(joiner.peerUrl()).setIsLearner(true).build());
+    cluster.join(joiner);
+    var onJoiner = cluster.channel(joiner);
+    RangeRequest cfg = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("cfg")).setSerializable(true).build();
+    RangeRequest other = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("other")).setSerializable(true).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    Metadata asAlice = null;
+    while (true) {
+      try {
+        // a token issued after the joiner caught up (tokens are not part of snapshots)
+        asAlice = tokenOf(onJoiner, "alice", "pa");
+        var kv = KVGrpc.newBlockingStub(onJoiner).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(asAlice));
+        if (kv.withDeadlineAfter(5, TimeUnit.SECONDS).range(cfg).getCount() == 1) {
+          break;
+        }
+      } catch (StatusRuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the joined member does not serve alice: " + e.getStatus() + "; log:\n" + joiner.logTail(30), e);
+        }
+      }
+      Thread.sleep(300);
+    }
+    var kv = KVGrpc.newBlockingStub(onJoiner).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(asAlice));
+    assertThatThrownBy(() -> kv.withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS).range(other))
+        .hasMessageContaining(DENIED);
+    assertThat(java.nio.file.Files.readString(joiner.log())).contains("\"msg\":\"applied snapshot\"");
+  }
+
+  /** Authenticates over {@code channel} and returns the metadata that carries the token. */
+  private static Metadata tokenOf(io.grpc.Channel channel, String user, String password) {
+    String token =
+        AuthGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            .authenticate(AuthenticateRequest.newBuilder().setName(user).setPassword(password).build())
+            .getToken();
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+    return md;
+  }
+
+  @Test
+  @Order(9)
   void disabledAuthChecksNothing() throws Exception {
     try (Client aliceOnOne = client("alice", "pa", 1)) {
       assertRefused(aliceOnOne.getAuthClient().authDisable(), DENIED);
