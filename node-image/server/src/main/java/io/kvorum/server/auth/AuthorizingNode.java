@@ -85,6 +85,7 @@ import io.kvorum.server.grpc.proto.AuthStatusRequest;
 import io.kvorum.server.grpc.proto.AuthStatusResponse;
 import io.kvorum.server.grpc.proto.DowngradeRequest;
 import io.kvorum.server.grpc.proto.DowngradeResponse;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.time.Duration;
@@ -168,6 +169,11 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
     this.hasher = hasher;
     this.clientCertAuth = clientCertAuth;
     this.maxWatchers = maxWatchers;
+    GaugeWithCallback.builder()
+        .name("etcd_debugging_auth_revision")
+        .help("The current revision of auth store.")
+        .callback(cb -> cb.call(store.revision()))
+        .register(member.metricsRegistry());
   }
 
   // ------------------------------------------------------------------ who is asking

@@ -162,6 +162,9 @@ class ClientPortAuthTest {
       assertThat(codeOf(() -> AuthGrpc.newBlockingStub(alice).userList(AuthUserListRequest.getDefaultInstance()))).isEqualTo(Status.Code.PERMISSION_DENIED);
       assertThat(AuthGrpc.newBlockingStub(root).withDeadlineAfter(10, TimeUnit.SECONDS).userList(AuthUserListRequest.getDefaultInstance()).getUsersList())
           .containsExactly("alice", "root");
+      // etcd's gauge of the auth revision, on the member's /metrics
+      assertThat(node.metricsRegistry().scrape().stream().filter(m -> m.getMetadata().getName().equals("etcd_debugging_auth_revision")).findFirst())
+          .hasValueSatisfying(m -> assertThat(((io.prometheus.metrics.model.snapshots.GaugeSnapshot) m).getDataPoints().get(0).getValue()).isEqualTo(auth.revision()));
     } finally {
       alice.shutdownNow();
       root.shutdownNow();
