@@ -78,7 +78,7 @@ class ClientPortTlsTest {
     ManagedChannel channel = GrpcChannels.of(dialing).builder(url).build();
     try {
       KVGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
           .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
       return seen.get();
     } finally {
@@ -91,10 +91,10 @@ class ClientPortTlsTest {
         HttpClient.newBuilder()
             .sslContext(TestPki.sslContext(pki.caFile, client))
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
+            .connectTimeout(Duration.ofSeconds(30))
             .build();
     try (http) {
-      return http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
   }
 
@@ -161,7 +161,7 @@ class ClientPortTlsTest {
   }
 
   private static boolean eventually(Check check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       if (check.holds()) {
         return true;

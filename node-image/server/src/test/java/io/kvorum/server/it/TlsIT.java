@@ -210,22 +210,22 @@ class TlsIT {
   @Test
   void healthAndTheJsonGatewayAnswerOverHttps() throws Exception {
     URI base = URI.create("https://" + cluster.member(2).clientAddress());
-    try (HttpClient http = HttpClient.newBuilder().sslContext(TestPki.sslContext(pki.caFile, alice)).connectTimeout(Duration.ofSeconds(5)).build()) {
-      HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/health")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    try (HttpClient http = HttpClient.newBuilder().sslContext(TestPki.sslContext(pki.caFile, alice)).connectTimeout(Duration.ofSeconds(30)).build()) {
+      HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/health")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(health.body()).contains("\"health\":\"true\"");
       HttpResponse<String> put =
           http.send(
               HttpRequest.newBuilder(base.resolve("/v3/kv/put"))
-                  .timeout(Duration.ofSeconds(10))
+                  .timeout(Duration.ofSeconds(30))
                   .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"dGxzL2d3\",\"value\":\"aHR0cHM=\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(put.statusCode()).isEqualTo(200);
     }
     assertThat(etcdctl(cluster.member(1), alice, "get", "tls/gw", "--print-value-only").ok().out()).isEqualTo("https\n");
-    try (HttpClient noCert = HttpClient.newBuilder().sslContext(TestPki.sslContext(pki.caFile, null)).connectTimeout(Duration.ofSeconds(5)).build()) {
-      assertThatThrownBy(() -> noCert.send(HttpRequest.newBuilder(base.resolve("/health")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()))
+    try (HttpClient noCert = HttpClient.newBuilder().sslContext(TestPki.sslContext(pki.caFile, null)).connectTimeout(Duration.ofSeconds(30)).build()) {
+      assertThatThrownBy(() -> noCert.send(HttpRequest.newBuilder(base.resolve("/health")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()))
           .isInstanceOf(IOException.class);
     }
   }
@@ -234,15 +234,15 @@ class TlsIT {
   void aPeerWithoutACertificateOfThePeerCaIsRefusedAndTheRefusalIsLogged() throws Exception {
     LocalCluster.Member m1 = cluster.member(1);
     URI peerUrl = URI.create("https://127.0.0.1:" + m1.peerPort);
-    assertThat(PeerTransport.fetchVersion(GrpcChannels.of(PortTls.forDialing(pki.caFile, peer.cert(), peer.key())), peerUrl, Duration.ofSeconds(5)).getMemberId())
+    assertThat(PeerTransport.fetchVersion(GrpcChannels.of(PortTls.forDialing(pki.caFile, peer.cert(), peer.key())), peerUrl, Duration.ofSeconds(30)).getMemberId())
         .as("a member's certificate is accepted")
         .isNotZero();
     long before = rejections(m1);
     for (TestPki.Files rogue : new TestPki.Files[] {null, mallory}) {
       GrpcChannels channels = GrpcChannels.of(PortTls.forDialing(pki.caFile, rogue == null ? null : rogue.cert(), rogue == null ? null : rogue.key()));
-      assertThatThrownBy(() -> PeerTransport.fetchVersion(channels, peerUrl, Duration.ofSeconds(5))).hasMessageContaining("UNAVAILABLE");
+      assertThatThrownBy(() -> PeerTransport.fetchVersion(channels, peerUrl, Duration.ofSeconds(30))).hasMessageContaining("UNAVAILABLE");
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (rejections(m1) < before + 2 && System.nanoTime() < deadline) {
       LocalCluster.sleep(100);
     }
