@@ -31,6 +31,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.AfterProperty;
 
 /**
@@ -50,6 +51,11 @@ class GrpcRequestFuzzIT {
     /** Errors that tell the client it sent something wrong, as etcd's do. */
     static final Set<Status.Code> CLEAR_ERRORS = Set.of(Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE,
             Status.Code.FAILED_PRECONDITION, Status.Code.NOT_FOUND, Status.Code.RESOURCE_EXHAUSTED, Status.Code.ALREADY_EXISTS);
+
+    @AfterContainer
+    static void reportKnownFindings() {
+        System.out.println("gRPC fuzzer: known findings seen " + KnownFinding.counts());
+    }
 
     @AfterProperty
     void memberStillServesWithItsData() {
