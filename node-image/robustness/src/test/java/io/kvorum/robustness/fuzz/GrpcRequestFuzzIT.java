@@ -46,6 +46,7 @@ import net.jqwik.api.lifecycle.AfterProperty;
  * member went away) and {@code DEADLINE_EXCEEDED} (a hang) fail. jqwik prints the failing
  * request (shrunk) and the seed to replay it.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(NeedsFuzzTarget.class)
 class GrpcRequestFuzzIT {
 
     /** Errors that tell the client it sent something wrong, as etcd's do. */

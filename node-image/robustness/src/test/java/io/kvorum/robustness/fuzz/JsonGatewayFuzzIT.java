@@ -35,6 +35,7 @@ import net.jqwik.api.lifecycle.AfterProperty;
  * streaming endpoints (watch, keepalive) are not covered here; the gRPC fuzzer covers their
  * streams.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(NeedsFuzzTarget.class)
 class JsonGatewayFuzzIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -42,6 +42,7 @@ import net.jqwik.api.lifecycle.AfterProperty;
  * message after it is stepped; garbage ends the connection within a bound; and after each
  * property the member still serves and still has the data written before.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(NeedsFuzzTarget.KvorumOnly.class)
 class PeerPortFuzzIT {
 
     private static ManagedChannel channel;
