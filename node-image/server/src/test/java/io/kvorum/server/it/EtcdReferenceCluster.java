@@ -1,7 +1,6 @@
 package io.kvorum.server.it;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -105,12 +104,12 @@ public final class EtcdReferenceCluster implements ClientCluster {
     throw new AssertionError("etcd member " + names.get(i) + " not healthy within 60s; see " + dir);
   }
 
+  /**
+   * LocalCluster's ports (never handed out twice in this JVM): with port 0 the OS may answer the
+   * same port for the client and the peer URL, and etcd then never starts.
+   */
   private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    return LocalCluster.freePort();
   }
 
   @Override

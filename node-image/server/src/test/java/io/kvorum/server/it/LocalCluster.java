@@ -274,7 +274,7 @@ public final class LocalCluster implements AutoCloseable {
    * ephemeral range (32768+), each at most once per JVM, starting at a random offset so two
    * test JVMs rarely walk the same ports.
    */
-  private static int freePort() {
+  static int freePort() {
     for (int tries = 0; tries < 2_000; tries++) {
       int port = NEXT_PORT.getAndIncrement();
       if (port >= 32_000) {
