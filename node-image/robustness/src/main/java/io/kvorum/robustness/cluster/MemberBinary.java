@@ -85,7 +85,8 @@ public sealed interface MemberBinary {
         @Override
         public List<String> command(MemberFlags flags) {
             List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                    "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+                    "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + flags.tmpDir(),
+                    "-jar", jar.toString()));
             cmd.addAll(flags.toArgs());
             return cmd;
         }

@@ -22,6 +22,16 @@ public record MemberFlags(String name, Path dataDir, int clientPort, int peerPor
         return "http://127.0.0.1:" + clientPort;
     }
 
+    /**
+     * The member's own temporary directory, next to its data dir. A JVM member extracts its
+     * RocksDB native library (~16 MB) to {@code java.io.tmpdir} on every start and deletes it
+     * only on a clean exit; after 100 SIGKILLs in /tmp that filled the disk. Here it is wiped
+     * before each start and lives under the run's work dir.
+     */
+    public Path tmpDir() {
+        return dataDir.getParent().resolve("tmp");
+    }
+
     public String advertisedPeerUrl() {
         return "http://127.0.0.1:" + proxyPort;
     }

@@ -134,6 +134,8 @@ public final class ProcessCluster implements ClusterUnderTest {
         }
         try {
             Files.createDirectories(n.flags.dataDir().getParent());
+            deleteRecursively(n.flags.tmpDir()); // what a killed run of this member left behind
+            Files.createDirectories(n.flags.tmpDir());
             ProcessBuilder pb = new ProcessBuilder(n.binary.command(n.flags)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(n.logFile.toFile()));
             pb.environment().putAll(n.binary.environment(n.failpoints));
