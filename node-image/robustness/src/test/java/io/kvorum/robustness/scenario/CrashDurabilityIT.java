@@ -39,5 +39,6 @@ class CrashDurabilityIT {
                 report.acknowledged(), report.unknown(), report.missing().size() + " lost, " + report.invented().size() + " invented",
                 report.passed() ? "PASS" : "FAIL"));
         assertThat(report.passed()).as(report.details()).isTrue();
+        FaultScenariosIT.discardPassedRun(dir);
     }
 }
