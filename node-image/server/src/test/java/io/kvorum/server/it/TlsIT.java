@@ -283,7 +283,13 @@ class TlsIT {
       // Several election timeouts later there is still no leader: neither can reach the other.
       LocalCluster.sleep(3000);
       for (LocalCluster.Member m : split.members()) {
+        // The peer port is up before the client port: give a slow start time to serve.
         Optional<StatusResponse> s = split.status(m);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (s.isEmpty() && System.nanoTime() < until) {
+          LocalCluster.sleep(300);
+          s = split.status(m);
+        }
         assertThat(s).as(m.name + " answers on its plaintext client port").isPresent();
         assertThat(s.get().getLeader()).as(m.name + " has no leader").isZero();
       }
