@@ -136,7 +136,8 @@ class PeerPortFuzzIT {
                 .map(p -> handshake(v).setProtocolVersion(p).setMinProtocolVersion(0).build());
         Arbitrary<Handshake> tooNew = Arbitraries.integers().between(v.getProtocolVersion() + 1, Integer.MAX_VALUE)
                 .map(p -> handshake(v).setMinProtocolVersion(p).setProtocolVersion(p).build());
-        return Arbitraries.oneOf(otherCluster, otherMember, tooNew, v.getMinProtocolVersion() > 0 ? tooOld : tooNew);
+        Arbitrary<Handshake> notAMember = Arbitraries.just(handshake(v).build());
+        return Arbitraries.oneOf(otherCluster, otherMember, tooNew, v.getMinProtocolVersion() > 0 ? tooOld : tooNew, notAMember);
     }
 
     /** A handshake that fits in every way but the sender, which is no member of the cluster. */

@@ -1756,8 +1756,15 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
 
   @Override
   public String admit(Handshake h) {
-    if (cluster.isRemoved(h.getFromMemberId())) {
-      return "member " + hex(h.getFromMemberId()) + " was removed from the cluster; add it again as a new member with an empty data dir";
+    long from = h.getFromMemberId();
+    if (cluster.isRemoved(from)) {
+      return "member " + hex(from) + " was removed from the cluster; add it again as a new member with an empty data dir";
+    }
+    // As etcd: only members talk Raft here. Knowing the cluster id (GetVersion tells anyone)
+    // must not be enough to step messages, which could raise the term or commit garbage.
+    if (cluster.member(from).isEmpty() && initialMembers.member(from).isEmpty()) {
+      return "member " + hex(from) + " is not in the member list of cluster " + hex(cluster.clusterId())
+          + "; add it with 'etcdctl member add' before starting it";
     }
     return JoinPolicy.refusal(cluster.clusterVersion(), h.getServerVersion());
   }

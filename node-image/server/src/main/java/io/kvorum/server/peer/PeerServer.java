@@ -119,6 +119,23 @@ public final class PeerServer implements AutoCloseable {
     return reason != null ? reason : handler.admit(h);
   }
 
+  /**
+   * A peer speaks only for itself, and only with messages that travel between members: the
+   * local-only types (a campaign trigger, heartbeat tick, transport reports) are never accepted
+   * from the wire, as etcd's rafthttp drops them.
+   */
+  static boolean fromThisPeer(Message m, Handshake peer) {
+    if (m.getFrom() != peer.getFromMemberId()) {
+      LOG.debug("dropped message claiming another sender", "remote-peer-id", HandshakeCheck.hex(peer.getFromMemberId()),
+          "claimed-from", HandshakeCheck.hex(m.getFrom()));
+      return false;
+    }
+    return switch (m.getType()) {
+      case MSG_HUP, MSG_BEAT, MSG_UNREACHABLE, MSG_SNAP_STATUS, MSG_CHECK_QUORUM -> false;
+      default -> true;
+    };
+  }
+
   private final class Service extends PeerGrpc.PeerImplBase {
 
     @Override
@@ -186,7 +203,9 @@ public final class PeerServer implements AutoCloseable {
             return;
           }
           for (Message m : frame.getBatch().getMessagesList()) {
-            handler.receive(m);
+            if (fromThisPeer(m, peer)) {
+              handler.receive(m);
+            }
           }
         }
 
