@@ -227,54 +227,24 @@ class GrpcRequestFuzzIT {
      */
     @Property(shrinking = ShrinkingMode.BOUNDED)
     void watchStreamsAnswerOrEndWithAClearError(@ForAll("watchStreams") List<WatchRequest> requests) throws Exception {
-        CompletableFuture<Void> firstAnswer = new CompletableFuture<>();
+        FirstAnswer<WatchResponse> answer = FirstAnswer.endMayAnswer();
         StreamObserver<WatchRequest> out = WatchGrpc.newStub(FuzzedNode.shared().channel())
                 .withDeadlineAfter(FuzzedNode.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .watch(new StreamObserver<>() {
-                    @Override
-                    public void onNext(WatchResponse value) {
-                        firstAnswer.complete(null);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        firstAnswer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        firstAnswer.complete(null);
-                    }
-                });
+                .watch(answer);
         requests.forEach(out::onNext);
-        awaitStreamAnswer("watch stream " + requests, firstAnswer, requests.stream().allMatch(r -> r.hasCancelRequest() || r.equals(WatchRequest.getDefaultInstance())));
+        awaitStreamAnswer("watch stream " + requests, answer.future, requests.stream().allMatch(r -> r.hasCancelRequest() || r.equals(WatchRequest.getDefaultInstance())));
         out.onCompleted();
     }
 
     /** LeaseKeepAlive for ids that mostly do not exist: an answer (TTL -1 for an unknown lease) or a clear error. */
     @Property(shrinking = ShrinkingMode.BOUNDED)
     void leaseKeepAlivesAnswerOrEndWithAClearError(@ForAll("anyId") long id) throws Exception {
-        CompletableFuture<Void> firstAnswer = new CompletableFuture<>();
+        FirstAnswer<LeaseKeepAliveResponse> answer = FirstAnswer.endMayAnswer();
         StreamObserver<LeaseKeepAliveRequest> out = LeaseGrpc.newStub(FuzzedNode.shared().channel())
                 .withDeadlineAfter(FuzzedNode.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .leaseKeepAlive(new StreamObserver<>() {
-                    @Override
-                    public void onNext(LeaseKeepAliveResponse value) {
-                        firstAnswer.complete(null);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        firstAnswer.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        firstAnswer.complete(null);
-                    }
-                });
+                .leaseKeepAlive(answer);
         out.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
-        awaitStreamAnswer("lease keep-alive of " + id, firstAnswer, false);
+        awaitStreamAnswer("lease keep-alive of " + id, answer.future, false);
         out.onCompleted();
     }
 
@@ -288,7 +258,7 @@ class GrpcRequestFuzzIT {
      * empty requests) may rightly stay silent, as etcd's does; then silence until a short
      * bound is fine.
      */
-    private static void awaitStreamAnswer(String what, CompletableFuture<Void> firstAnswer, boolean silenceAllowed) throws Exception {
+    private static void awaitStreamAnswer(String what, CompletableFuture<?> firstAnswer, boolean silenceAllowed) throws Exception {
         try {
             firstAnswer.get(silenceAllowed ? 2_000 : FuzzedNode.CALL_DEADLINE.toMillis() + 2_000, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {

@@ -172,24 +172,10 @@ class PeerPortFuzzIT {
     void misfitHandshakesAreRefusedAndWhatFollowsIsIgnored(@ForAll("handshakesThatDoNotFit") Handshake h,
                                                            @ForAll("bogusRaftMessages") List<Message> messages) throws Exception {
         long termBefore = FuzzedNode.shared().raftTerm();
-        CompletableFuture<PeerReply> reply = new CompletableFuture<>();
+        FirstAnswer<PeerReply> answer = FirstAnswer.responseRequired();
+        CompletableFuture<PeerReply> reply = answer.future;
         StreamObserver<PeerFrame> out = PeerGrpc.newStub(peer()).withDeadlineAfter(FuzzedNode.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .raft(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PeerReply value) {
-                        reply.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        reply.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        reply.completeExceptionally(new IllegalStateException("stream ended without an answer"));
-                    }
-                });
+                .raft(answer);
         out.onNext(PeerFrame.newBuilder().setHandshake(h).build());
         // Not waiting for the refusal: a careless peer sends its batch right away.
         out.onNext(PeerFrame.newBuilder().setBatch(RaftBatch.newBuilder().addAllMessages(messages)).build());
@@ -215,24 +201,10 @@ class PeerPortFuzzIT {
     /** The first frame must be a handshake; a batch first is refused saying so. */
     @Property(tries = 10, shrinking = ShrinkingMode.BOUNDED)
     void aBatchBeforeTheHandshakeIsRefused(@ForAll("bogusRaftMessages") List<Message> messages) throws Exception {
-        CompletableFuture<PeerReply> reply = new CompletableFuture<>();
+        FirstAnswer<PeerReply> answer = FirstAnswer.responseRequired();
+        CompletableFuture<PeerReply> reply = answer.future;
         StreamObserver<PeerFrame> out = PeerGrpc.newStub(peer()).withDeadlineAfter(FuzzedNode.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .raft(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PeerReply value) {
-                        reply.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        reply.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        reply.completeExceptionally(new IllegalStateException("stream ended without an answer"));
-                    }
-                });
+                .raft(answer);
         out.onNext(PeerFrame.newBuilder().setBatch(RaftBatch.newBuilder().addAllMessages(messages)).build());
         try {
             throw new AssertionError("a stream without a handshake was answered " + reply.get(FuzzedNode.CALL_DEADLINE.toMillis() + 2_000, TimeUnit.MILLISECONDS));
