@@ -114,8 +114,15 @@ class TlsClusterE2E {
     TlsWrites load = TlsWrites.start(this, cluster.clientService(), "e2e/rotation/");
     LocalKube.sleep(Duration.ofSeconds(5));
 
-    // renewBefore just under validity: every certificate is due now (the user's "renew now")
-    cluster.patchSpec("{\"tls\":{\"renewBefore\":\"2159h\"}}");
+    // A certificate is due once it expires within renewBefore. With validity 2160h, renewBefore
+    // 2159h59m makes every certificate older than a minute due: the user's "renew now". (2159h
+    // made them due only an hour after issue, so nothing rolled within the wait.)
+    Instant issued = Instant.parse(kube.jsonpath(NAMESPACE, "secret/" + CLUSTER + "-1-tls", ".metadata.creationTimestamp"));
+    Duration age = Duration.between(issued, Instant.now());
+    if (age.compareTo(Duration.ofSeconds(90)) < 0) {
+      LocalKube.sleep(Duration.ofSeconds(90).minus(age));
+    }
+    cluster.patchSpec("{\"tls\":{\"renewBefore\":\"2159h59m\"}}");
     int[] maxDown = {0};
     cluster.waitUntil(Duration.ofMinutes(15), "every member replaced with new certificates", () -> {
       maxDown[0] = Math.max(maxDown[0], cluster.membersDown(3));
