@@ -6,14 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The auth matrix through the real etcdctl 3.4: {@code user}, {@code role} and {@code auth}
@@ -26,30 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The steps build on each other (users, roles, then auth enabled), hence the order.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-public abstract class EtcdctlAuthContract {
+public abstract class EtcdctlAuthContract extends ClusterContract {
   private static final String DENIED = "Error: etcdserver: permission denied";
   private static final String NO_USER = "Error: etcdserver: user name is empty";
   private static final String BAD_PASSWORD = "Error: etcdserver: authentication failed, invalid user ID or password";
 
-  private ClientCluster cluster;
-
-  protected abstract ClientCluster startCluster(Path dir);
-
-  @BeforeAll
-  void start(@TempDir Path dir) {
-    cluster = startCluster(dir);
-  }
-
-  @AfterAll
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  /** What etcdctl printed (stdout, then the error line), without the client's JSON log lines. */
+    /** What etcdctl printed (stdout, then the error line), without the client's JSON log lines. */
   private String ctl(String... args) {
     return ctlWithInput(null, args);
   }

@@ -20,11 +20,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A 3-member cluster driven by the real etcdctl 3.4 and curl through the seeds' commands and
@@ -34,28 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * say which cluster: kvorum (the system under test) or etcd 3.4 (the reference the assertions
  * were written against).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class EtcdctlClusterContract {
+public abstract class EtcdctlClusterContract extends ClusterContract {
   static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-  Path dir;
-  protected ClientCluster cluster;
-
-  protected abstract ClientCluster startCluster(Path dir);
-
-  @BeforeAll
-  void start(@TempDir Path dir) {
-    this.dir = dir;
-    cluster = startCluster(dir);
-  }
-
-  @AfterAll
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   Etcdctl.Result ctl(String... args) {
     return Etcdctl.run(cluster.clientEndpoint(0), args);

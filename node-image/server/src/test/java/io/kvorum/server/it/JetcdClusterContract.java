@@ -25,36 +25,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A 3-member cluster driven by jetcd (the Java etcd client): KV (incl. count-only, which
  * etcdctl 3.4 cannot ask for), Txn, Watch (incl. reconnect after the watched member is
  * killed), Lease, Cluster and Maintenance.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class JetcdClusterContract {
+public abstract class JetcdClusterContract extends ClusterContract {
   static final long TIMEOUT_SECONDS = 20;
-
-  protected ClientCluster cluster;
-
-  protected abstract ClientCluster startCluster(Path dir);
-
-  @BeforeAll
-  void start(@TempDir Path dir) {
-    cluster = startCluster(dir);
-  }
-
-  @AfterAll
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   Client client(int... members) {
     String[] endpoints =

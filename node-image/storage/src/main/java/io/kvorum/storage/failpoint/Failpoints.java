@@ -30,9 +30,9 @@ public final class Failpoints {
   public static final String WAL_BEFORE_FSYNC = "wal.beforeFsync";
   /** In {@code Wal.sync()}, after the segment's fsync returned: the records are durable. */
   public static final String WAL_AFTER_FSYNC = "wal.afterFsync";
-  /** Reserved for the server's apply loop, before a committed entry is applied (not wired yet). */
+  /** In the server's apply loop, before each committed entry is applied. */
   public static final String APPLY_BEFORE = "apply.before";
-  /** Reserved for the server's apply loop, after a committed entry is applied (not wired yet). */
+  /** In the server's apply loop, after each committed entry is applied. */
   public static final String APPLY_AFTER = "apply.after";
   /** In {@code ApplyBatch.commit}, right before the batch's single RocksDB write. */
   public static final String BACKEND_BEFORE_COMMIT = "backend.beforeCommit";
