@@ -111,7 +111,7 @@ class TlsClusterE2E {
   void renewingEveryCertificateRollsOneMemberAtATimeWithoutLosingAWrite() throws Exception {
     Map<String, Instant> createdBefore = cluster.podCreationTimes();
     String certBefore = kube.jsonpath(NAMESPACE, "secret/" + CLUSTER + "-1-tls", ".data.tls\\.crt");
-    TlsWrites load = TlsWrites.start(this, cluster.clientService(), "e2e/rotation/");
+    WriteLoad load = WriteLoad.start("e2e/rotation/", (key, value) -> etcdctl(cluster.clientService(), "put", key, value).ok());
     LocalKube.sleep(Duration.ofSeconds(5));
 
     // A certificate is due once it expires within renewBefore. With validity 2160h, renewBefore
@@ -133,9 +133,9 @@ class TlsClusterE2E {
     cluster.patchSpec("{\"tls\":{\"renewBefore\":\"720h\"}}");
     load.stopAndJoin();
 
-    Set<String> stored = new TreeSet<>(etcdctl(cluster.clientService(), "get", load.prefix, "--prefix", "--keys-only")
+    Set<String> stored = new TreeSet<>(etcdctl(cluster.clientService(), "get", load.prefix(), "--prefix", "--keys-only")
         .orFail().lines().filter(l -> !l.isBlank()).toList());
-    System.out.printf("  write load during the certificate roll: %d acknowledged, %d failed%n", load.acknowledged().size(), load.failures);
+    System.out.printf("  write load during the certificate roll: %d acknowledged, %d failed%n", load.acknowledged().size(), load.failures());
     assertThat(load.acknowledged()).isNotEmpty();
     assertThat(stored).as("acknowledged writes after the roll").containsAll(load.acknowledged());
     assertThat(maxDown[0]).as("members down at the same time").isLessThanOrEqualTo(1);
@@ -148,60 +148,16 @@ class TlsClusterE2E {
   @Test
   @Order(4)
   void anUpgradeOverTlsKeepsTheDataAndTheTls() throws Exception {
-    TlsWrites load = TlsWrites.start(this, cluster.clientService(), "e2e/tls-upgrade/");
+    WriteLoad load = WriteLoad.start("e2e/tls-upgrade/", (key, value) -> etcdctl(cluster.clientService(), "put", key, value).ok());
     LocalKube.sleep(Duration.ofSeconds(5));
     cluster.patchSpec("{\"version\":\"" + kube.versionB + "\"}");
     cluster.waitUntil(Duration.ofMinutes(20), "status.version " + kube.versionB, () -> kube.versionB.equals(cluster.field(".status.version")));
     load.stopAndJoin();
-    Set<String> stored = new TreeSet<>(etcdctl(cluster.clientService(), "get", load.prefix, "--prefix", "--keys-only")
+    Set<String> stored = new TreeSet<>(etcdctl(cluster.clientService(), "get", load.prefix(), "--prefix", "--keys-only")
         .orFail().lines().filter(l -> !l.isBlank()).toList());
     assertThat(stored).as("acknowledged writes after the upgrade").containsAll(load.acknowledged());
     assertThat(words(cluster.field(".status.members[*].serverVersion"))).containsOnly(kube.versionB);
     assertThat(kube.jsonpath(NAMESPACE, "pod/" + CLUSTER + "-2", ".spec.containers[0].args")).contains("--peer-cert-file=");
     assertThat(etcdctl(cluster.clientService(), "get", "e2e/tls", "--print-value-only").orFail().strip()).isEqualTo("sealed");
-  }
-
-  /** Sequential TLS puts of unique keys until stopped; a key counts once etcdctl exited 0 for it. */
-  static final class TlsWrites implements Runnable {
-    private final TlsClusterE2E test;
-    private final String endpoint;
-    final String prefix;
-    private final List<String> acknowledged = new ArrayList<>();
-    private volatile boolean stopped;
-    int failures;
-    private Thread thread;
-
-    private TlsWrites(TlsClusterE2E test, String endpoint, String prefix) {
-      this.test = test;
-      this.endpoint = endpoint;
-      this.prefix = prefix;
-    }
-
-    static TlsWrites start(TlsClusterE2E test, String endpoint, String prefix) {
-      TlsWrites load = new TlsWrites(test, endpoint, prefix);
-      load.thread = Thread.ofPlatform().name("tls-writes " + prefix).start(load);
-      return load;
-    }
-
-    @Override
-    public void run() {
-      for (int i = 0; !stopped && i < 100_000; i++) {
-        String key = prefix + String.format("%06d", i);
-        boolean ok = test.etcdctl(endpoint, "put", key, "v" + i).ok();
-        synchronized (this) {
-          if (ok) acknowledged.add(key);
-          else failures++;
-        }
-      }
-    }
-
-    void stopAndJoin() throws InterruptedException {
-      stopped = true;
-      thread.join(Duration.ofSeconds(30));
-    }
-
-    synchronized List<String> acknowledged() {
-      return List.copyOf(acknowledged);
-    }
   }
 }

@@ -3,6 +3,7 @@ package io.kvorum.e2e;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiPredicate;
 
 /**
  * Sequential {@code etcdctl put}s of unique keys ({@code <prefix>000000}, {@code 000001}, ...)
@@ -15,23 +16,27 @@ import java.util.List;
  * client's view of availability, not a benchmark.
  */
 final class WriteLoad implements Runnable {
-  private final LocalKube kube;
-  private final String endpoint;
+  /** One put of a key and value; true once the store acknowledged it. */
+  private final BiPredicate<String, String> put;
   private final String prefix;
   private final List<String> acknowledged = new ArrayList<>();
   private volatile boolean stopped;
   private int failures;
   private Thread thread;
 
-  private WriteLoad(LocalKube kube, String endpoint, String prefix) {
-    this.kube = kube;
-    this.endpoint = endpoint;
+  private WriteLoad(String prefix, BiPredicate<String, String> put) {
     this.prefix = prefix;
+    this.put = put;
   }
 
-  /** Starts writing under {@code prefix} through {@code endpoint} (host:port). */
+  /** Starts writing under {@code prefix} through {@code endpoint} (host:port), in plaintext. */
   static WriteLoad start(LocalKube kube, String endpoint, String prefix) {
-    WriteLoad load = new WriteLoad(kube, endpoint, prefix);
+    return start(prefix, (key, value) -> kube.etcdctl(endpoint, "put", key, value).ok());
+  }
+
+  /** Starts writing under {@code prefix} with {@code put} (an etcdctl with TLS flags, say). */
+  static WriteLoad start(String prefix, BiPredicate<String, String> put) {
+    WriteLoad load = new WriteLoad(prefix, put);
     load.thread = Thread.ofPlatform().name("write-load " + prefix).start(load);
     return load;
   }
@@ -40,7 +45,7 @@ final class WriteLoad implements Runnable {
   public void run() {
     for (int i = 0; !stopped && i < 100_000; i++) {
       String key = prefix + String.format("%06d", i);
-      boolean ok = kube.etcdctl(endpoint, "put", key, "v" + i).ok();
+      boolean ok = put.test(key, "v" + i);
       synchronized (this) {
         if (ok) {
           acknowledged.add(key);
