@@ -2,20 +2,23 @@
 # The whole end-to-end path for CI, from whatever this machine holds (nothing, or the caches
 # of an earlier run), under one hard time limit:
 #
-#   e2e/ci.sh                      clean up, tools, cluster up, jars + images, *E2E suite, down
+#   e2e/ci.sh                      clean up, tools, cluster up, the demo, *E2E suite, down
 #
 #   1 clean    e2e/cluster.sh down, plus any process an interrupted earlier run left behind
 #              (whose command line names the cluster's folder $KVORUM_CACHE/run), mounts, netns
 #   2 tools    e2e/bin/build-tools.sh: Kubernetes, helm, CoreDNS from the Go module proxy
 #              (cold ~35 min on 2 busy cores; cached: under a second)
 #   3 up       e2e/cluster.sh up (cold: Debian packages, PKI, pause + CoreDNS images)
-#   4 prepare  e2e/demo.sh --prepare-only: node jars at A and B, operator, their images
-#              (cold: debootstrap + jlink base images too)
+#   4 demo     e2e/demo.sh, the README's run-it flow: node jars at A and B, operator, their
+#              images (cold: debootstrap + jlink base images too), helm install, a KVCluster
+#              at A, the upgrade to B; then demo.sh --delete, so the suite has the node alone
 #   5 suite    ./mvnw -B -f e2e/pom.xml verify -Pe2e (the *E2E tests)
 #   6 down     e2e/cluster.sh down, always, also after a failure or the time limit
 #
 # Environment:
 #   KVORUM_E2E_CI_MINUTES   hard limit for steps 1-5 (default 60); the teardown gets 5 more
+#   KVORUM_E2E_CI_DEADLINE  a time (seconds since the epoch) steps 1-5 must end by, when that
+#                           comes first: .ci/run gives its own end, less the teardown
 #   KVORUM_CACHE            as for the other scripts (default ~/.cache/kvorum-e2e); keep it,
 #                           ~/.cache/go-build and ~/go/pkg/mod between runs to skip the Go builds
 #
@@ -31,9 +34,12 @@ REPO_DIR=$(cd "$E2E_DIR/.." && pwd)
 source "$E2E_DIR/bin/lib.sh"
 
 LIMIT=$(( ${KVORUM_E2E_CI_MINUTES:-60} * 60 ))
+if [[ -n "${KVORUM_E2E_CI_DEADLINE:-}" ]] && (( KVORUM_E2E_CI_DEADLINE - $(date +%s) < LIMIT )); then
+  LIMIT=$(( KVORUM_E2E_CI_DEADLINE - $(date +%s) ))
+fi
 DEADLINE=$((SECONDS + LIMIT))
 CI_LOG_DIR="$KVORUM_CACHE/ci"
-export JAVA_HOME=${JAVA_HOME_FOR_BUILD:-/usr/lib/jvm/temurin-25-jdk-amd64}
+use_build_jdk
 TIMES=()
 STATUS=0
 
@@ -117,7 +123,7 @@ main() {
   run_step 1 clean "$0" --clean &&
   run_step 2 tools "$E2E_DIR/bin/build-tools.sh" &&
   run_step 3 up "$E2E_DIR/cluster.sh" up &&
-  run_step 4 prepare "$E2E_DIR/demo.sh" --prepare-only &&
+  run_step 4 demo bash -c "'$E2E_DIR/demo.sh' && '$E2E_DIR/demo.sh' --delete" &&
   # the suite's own prepare step must test what step 4 built, not rebuild because a file
   # changed meanwhile (a shared working tree): REUSE_BUILDS
   run_step 5 suite env KVORUM_E2E_REUSE_BUILDS=1 bash -c "cd '$REPO_DIR' && ./mvnw -B -f e2e/pom.xml verify -Pe2e"

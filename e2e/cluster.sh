@@ -305,7 +305,8 @@ kvorum_jar() {
 # Three Kvorum members on loopback; the API server is given all three client URLs, as it
 # would be given an etcd cluster's.
 start_kvorum() {
-  local java=${KVORUM_E2E_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java} jar i name peers="" urls=""
+  local java=${KVORUM_E2E_JAVA:-} jar i name peers="" urls=""
+  if [[ -z "$java" ]]; then use_build_jdk; java=$JAVA_HOME/bin/java; fi
   jar=$(kvorum_jar)
   for i in 0 1 2; do
     peers+="${peers:+,}${KVORUM_MEMBERS[$i]}=http://127.0.0.1:$((KVORUM_CLIENT_PORTS[i] + 1))"

@@ -5,6 +5,7 @@
 #                          a 3-member KVCluster at A; bump spec.version to B and watch it roll
 #   e2e/demo.sh --no-upgrade   stop once the cluster at A is Available
 #   e2e/demo.sh --prepare-only cluster, jars and images only (what the *E2E tests start with)
+#   e2e/demo.sh --delete   delete the demo's KVCluster and wait until its pods are gone
 #
 # A is the root pom's <revision> (KVORUM_VERSION_A), B the next minor (KVORUM_VERSION_B,
 # built with -Drevision=B in a copy of the tree under the cache, so the working tree's
@@ -18,7 +19,7 @@ E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 source "$E2E_DIR/bin/lib.sh"
 REPO_DIR=$(cd "$E2E_DIR/.." && pwd)
 
-export JAVA_HOME=${JAVA_HOME_FOR_BUILD:-/usr/lib/jvm/temurin-25-jdk-amd64}
+use_build_jdk
 VERSION_A=${KVORUM_VERSION_A:-$(awk -F'[<>]' '/<revision>/ {print $3; exit}' "$REPO_DIR/pom.xml")}
 VERSION_B=${KVORUM_VERSION_B:-$(echo "$VERSION_A" | awk -F. '{print $1 "." $2 + 1 ".0"}')}
 NAMESPACE=${KVORUM_DEMO_NAMESPACE:-default}
@@ -32,11 +33,12 @@ NICE="nice -n ${KVORUM_NICE:-10}"
 # tree where others edit node-image/ all the time, or a sibling module that does not build
 # at the moment); a rebuild then happens only when nothing is cached.
 REUSE_BUILDS=${KVORUM_E2E_REUSE_BUILDS:-0}
-UPGRADE=1 PREPARE_ONLY=0
+UPGRADE=1 PREPARE_ONLY=0 DELETE_ONLY=0
 for a in "$@"; do
   case "$a" in
     --no-upgrade) UPGRADE=0 ;;
     --prepare-only) PREPARE_ONLY=1 ;;
+    --delete) DELETE_ONLY=1 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) die "unknown argument '$a'; see --help" ;;
   esac
@@ -65,9 +67,19 @@ sources_hash() {
     | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 }
 
+# built_after_sources <artifact> <tree> <folder...>: the artifact exists and no pom, source or
+# Dockerfile of those folders changed after it was written (right after `./mvnw verify` in
+# this tree, for example: CI then packages nothing twice)
+built_after_sources() {
+  local artifact=$1 tree=$2; shift 2
+  [[ -e "$artifact" ]] || return 1
+  [[ -z "$(cd "$tree" && find pom.xml "$@" -path '*/target' -prune -o \( -name pom.xml -o -path '*/src/*' \
+      -o -name Dockerfile \) -type f -newer "$artifact" -print -quit 2>/dev/null)" ]]
+}
+
 # node_jar <version> <tree>: kvorum.jar of that version, cached as $JARS_DIR/kvorum-<version>.jar
 node_jar() {
-  local version=$1 tree=$2 jar="$JARS_DIR/kvorum-$1.jar" hash
+  local version=$1 tree=$2 jar="$JARS_DIR/kvorum-$1.jar" hash built="$2/node-image/server/target/kvorum.jar"
   hash="$(sources_hash "$tree" node-image)"
   if [[ -s "$jar" && "$(cat "$jar.inputs" 2>/dev/null)" == "$hash" ]]; then
     log "   node jar $version: current ($jar)"; return 0
@@ -75,11 +87,16 @@ node_jar() {
   if [[ -s "$jar" && "$REUSE_BUILDS" == 1 ]]; then
     log "   node jar $version: sources changed, reusing the cached jar (KVORUM_E2E_REUSE_BUILDS=1)"; return 0
   fi
-  local args=(-B -q -pl node-image/server -am package -DskipTests)
-  [[ "$version" == "$VERSION_A" && "$tree" == "$REPO_DIR" ]] || args+=("-Drevision=$version")
-  run_with_progress "mvn package node $version" "$JARS_DIR/build-$version.log" \
-    bash -c "cd '$tree' && $NICE ./mvnw ${args[*]}"
-  cp "$tree/node-image/server/target/kvorum.jar" "$jar.tmp" && mv "$jar.tmp" "$jar"
+  if [[ "$version" == "$VERSION_A" && "$tree" == "$REPO_DIR" ]] && built_after_sources "$built" "$tree" node-image; then
+    log "   node jar $version: $built is newer than its sources, using it"
+  else
+    # maven.test.skip: not even compiled; the tests ran (or will run) in the tree's own build
+    local args=(-B -q -pl node-image/server -am package -Dmaven.test.skip=true)
+    [[ "$version" == "$VERSION_A" && "$tree" == "$REPO_DIR" ]] || args+=("-Drevision=$version")
+    run_with_progress "mvn package node $version" "$JARS_DIR/build-$version.log" \
+      bash -c "cd '$tree' && $NICE ./mvnw ${args[*]}"
+  fi
+  cp "$built" "$jar.tmp" && mv "$jar.tmp" "$jar"
   echo "$hash" > "$jar.inputs"
 }
 
@@ -101,8 +118,12 @@ operator_build() {
   if [[ -d "$REPO_DIR/operator/target/quarkus-app" && "$REUSE_BUILDS" == 1 ]]; then
     log "   operator: sources changed, reusing the last build (KVORUM_E2E_REUSE_BUILDS=1)"; return 0
   fi
-  run_with_progress "mvn package operator" "$JARS_DIR/build-operator.log" \
-    bash -c "cd '$REPO_DIR' && $NICE ./mvnw -B -q -pl operator -am package -DskipTests"
+  if built_after_sources "$REPO_DIR/operator/target/quarkus-app/quarkus-run.jar" "$REPO_DIR" operator crds; then
+    log "   operator: operator/target/quarkus-app is newer than its sources, using it"
+  else
+    run_with_progress "mvn package operator" "$JARS_DIR/build-operator.log" \
+      bash -c "cd '$REPO_DIR' && $NICE ./mvnw -B -q -pl operator -am package -Dmaven.test.skip=true"
+  fi
   echo "$hash" > "$stamp"
 }
 
@@ -130,8 +151,19 @@ at_version() { [[ "$(status_of .status.version)" == "$1" ]]; }
 gone() { [[ -z "$(kc get pods -o name -l "app.kubernetes.io/instance=$CLUSTER" 2>/dev/null)" ]] \
   && ! kc get kvcluster "$CLUSTER" >/dev/null 2>&1; }
 
+delete_demo() {
+  eval "$("$E2E_DIR/cluster.sh" env)"
+  export PATH="$BIN_DIR:$PATH"
+  if kc get kvcluster "$CLUSTER" >/dev/null 2>&1; then
+    step "kubectl delete kvcluster $CLUSTER"
+    kc delete kvcluster "$CLUSTER" --wait=false
+  fi
+  wait_until 300 "$CLUSTER and its pods gone" gone
+}
+
 main() {
   local t0=$SECONDS
+  if [[ "$DELETE_ONLY" == 1 ]]; then delete_demo; return 0; fi
   step "local Kubernetes (e2e/cluster.sh up)"
   "$E2E_DIR/cluster.sh" up
   eval "$("$E2E_DIR/cluster.sh" env)"
@@ -161,11 +193,7 @@ main() {
     --wait --timeout 5m
   kubectl -n "$OPERATOR_NS" rollout status deploy/kvorum-operator --timeout 5m
 
-  if kc get kvcluster "$CLUSTER" >/dev/null 2>&1; then
-    step "deleting the KVCluster $CLUSTER of an earlier run"
-    kc delete kvcluster "$CLUSTER" --wait=false
-    wait_until 300 "the old $CLUSTER gone" gone
-  fi
+  delete_demo   # one an earlier run left
   step "kubectl apply -f e2e/examples/kvcluster.yaml ($VERSION_A, 3 members)"
   sed "s/^  version: .*/  version: \"$VERSION_A\"/" "$E2E_DIR/examples/kvcluster.yaml" | kc apply -f -
   wait_until "$READY_TIMEOUT" "$CLUSTER Available" available

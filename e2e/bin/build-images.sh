@@ -27,7 +27,8 @@ REPO_DIR=$(cd "$E2E_DIR/.." && pwd)
 
 export DOCKER_HOST=${DOCKER_HOST:-unix://$RUN_DIR/docker.sock}
 export CONTAINERD_ADDRESS=${CONTAINERD_ADDRESS:-$RUN_DIR/containerd/containerd.sock}
-JAVA_HOME_FOR_IMAGES=${KVORUM_IMAGE_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
+use_build_jdk
+JAVA_HOME_FOR_IMAGES=${KVORUM_IMAGE_JDK:-$JAVA_HOME}
 DEBIAN_SUITE=bookworm
 DEBIAN_MIRROR=${KVORUM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # What Quarkus, Netty, gRPC and RocksDB need at run time (jdk.unsupported: sun.misc.Unsafe;

@@ -25,3 +25,12 @@ KUBE_API_TEST_DIR="$KVORUM_CACHE/kube-api-test"
 IMAGES_DIR="$KVORUM_CACHE/images"
 RUN_DIR="$KVORUM_CACHE/run"
 LOG_DIR="$RUN_DIR/logs"
+
+# use_build_jdk: exports JAVA_HOME as the JDK the scripts build and run Java with:
+# JAVA_HOME_FOR_BUILD when set, else what .ci/select-jdk.sh picks (the JAVA_HOME already set
+# when it is 21 or newer, else the newest JDK >= 21 under /usr/lib/jvm)
+use_build_jdk() {
+  if [[ -n "${JAVA_HOME_FOR_BUILD:-}" ]]; then export JAVA_HOME=$JAVA_HOME_FOR_BUILD; fi
+  # shellcheck source=.ci/select-jdk.sh
+  source "$E2E_DIR/../.ci/select-jdk.sh" || die "no JDK 21 or newer: install one and set JAVA_HOME"
+}

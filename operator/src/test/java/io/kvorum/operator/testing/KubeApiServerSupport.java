@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Assumptions;
  * One real kube-apiserver (fabric8 kube-api-test, offline) per test JVM, shared by the IT
  * classes, with the checked-in CRD applied and established. The binaries come from the e2e
  * tooling: {@code $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}}
- * (default {@code ~/.cache/kvorum-e2e/kube-api-test}); without them the caller is skipped with
+ * (or {@code -Dkube-api-test.dir}; default {@code $KVORUM_CACHE/kube-api-test}, the e2e tooling's
+ * cache, {@code ~/.cache/kvorum-e2e} unless set); without them the caller is skipped with
  * an assumption that says how to get them.
  */
 public final class KubeApiServerSupport {
@@ -53,6 +54,7 @@ public final class KubeApiServerSupport {
     }
     Path dir = Path.of(Optional.ofNullable(System.getProperty("kube-api-test.dir"))
         .or(() -> Optional.ofNullable(System.getenv("KUBE_API_TEST_DIR")))
+        .or(() -> Optional.ofNullable(System.getenv("KVORUM_CACHE")).map(cache -> cache + "/kube-api-test"))
         .orElse(System.getProperty("user.home") + "/.cache/kvorum-e2e/kube-api-test"));
     Optional<Path> binaries = binaries(dir);
     Assumptions.assumeTrue(binaries.isPresent(), "no kube-apiserver, etcd and kubectl under " + dir.resolve("k8s")
