@@ -85,6 +85,7 @@ public final class Main {
         "listen-client-urls", config.listenClientUrls().stream().map(URI::toString).toList(),
         "listen-peer-urls", config.listenPeerUrls().stream().map(URI::toString).toList(),
         "snapshot-count", config.snapshotCount(),
+        "snapshot-log-bytes", config.snapshotLogBytes(),
         "heartbeat-interval", config.heartbeatInterval(),
         "election-timeout", config.electionTimeout(),
         "quota-backend-bytes", config.quotaBackendBytes());

@@ -68,6 +68,7 @@ public final class FlagParser {
     flag("log-level", "info", "Log level: debug, info, warn, error.");
     flag("quota-backend-bytes", "0", "Raise the NOSPACE alarm when the backend exceeds this many bytes (0: 2 GiB).");
     flag("snapshot-count", "100000", "Applied entries between two snapshots (and WAL compactions).");
+    flag("snapshot-log-bytes", "0", "Kvorum: also snapshot when the applied Raft log held in memory reaches this many bytes (0: a quarter of the JVM's maximum heap).");
     flag("heartbeat-interval", "100", "Time (in milliseconds) of a heartbeat interval.");
     flag("election-timeout", "1000", "Time (in milliseconds) for an election to timeout.");
     flag("max-request-bytes", "1572864", "Maximum client request size in bytes the server will accept.");
@@ -304,6 +305,10 @@ public final class FlagParser {
       warnings.add("--quota-backend-bytes " + quota + " exceeds the suggested maximum of 8 GiB");
     }
     long snapshotCount = longValue(values, "snapshot-count", 1);
+    long snapshotLogBytes = longValue(values, "snapshot-log-bytes", 0);
+    if (snapshotLogBytes == 0) {
+      snapshotLogBytes = Runtime.getRuntime().maxMemory() / 4;
+    }
     long heartbeat = longValue(values, "heartbeat-interval", 1);
     long election = longValue(values, "election-timeout", 1);
     if (election < 5 * heartbeat) {
@@ -364,6 +369,7 @@ public final class FlagParser {
         List.copyOf(outputs),
         quota,
         snapshotCount,
+        snapshotLogBytes,
         Duration.ofMillis(heartbeat),
         Duration.ofMillis(election),
         (int) maxRequest,

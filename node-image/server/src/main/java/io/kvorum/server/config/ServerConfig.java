@@ -16,6 +16,8 @@ import java.util.Map;
  *     s2=[...22380]}}
  * @param logOutputs {@code stderr}, {@code stdout} or file paths
  * @param quotaBackendBytes the backend size above which the NOSPACE alarm is raised
+ * @param snapshotLogBytes {@code --snapshot-log-bytes} (Kvorum's own): bytes of applied Raft log
+ *     in memory that make a snapshot due before {@code --snapshot-count} entries
  * @param clientTls TLS of the client port ({@code --cert-file}, ...), {@link TlsInfo#NONE} if off
  * @param peerTls TLS of the peer port and of the connections to other members ({@code
  *     --peer-cert-file}, ...)
@@ -39,6 +41,7 @@ public record ServerConfig(
     List<String> logOutputs,
     long quotaBackendBytes,
     long snapshotCount,
+    long snapshotLogBytes,
     Duration heartbeatInterval,
     Duration electionTimeout,
     int maxRequestBytes,

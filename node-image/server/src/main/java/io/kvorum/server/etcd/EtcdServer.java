@@ -162,11 +162,11 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private static final Log LOG = Log.get(EtcdServer.class);
 
   /** Entries kept in the log behind a snapshot, so a slightly slow follower needs no snapshot. */
-  private static final long MAX_CATCH_UP_ENTRIES = 5000;
 
   private static final long MAX_RAFT_MESSAGE_BYTES = 1024 * 1024;
 
   private final ServerConfig config;
+  private final SnapshotPolicy snapshotPolicy;
   private final Version serverVersion = ServerVersion.current();
   private final DataDir dataDir;
   private final long memberId;
@@ -228,6 +228,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       MemberTls tls) {
     this.tls = tls;
     this.config = config;
+    this.snapshotPolicy = new SnapshotPolicy(config.snapshotCount(), config.snapshotLogBytes());
     this.dataDir = dataDir;
     this.memberId = memberId;
     this.cluster = cluster;
@@ -875,15 +876,14 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   }
 
   private void maybeSnapshot() {
-    if (appliedIndex - snapshotIndex < config.snapshotCount()) {
+    if (!snapshotPolicy.isDue(appliedIndex, snapshotIndex, wal.bytesThrough(appliedIndex))) {
       return;
     }
     long start = System.nanoTime();
     wal.createSnapshot(appliedIndex, confState, cluster.toProto().toByteString());
     snapshotIndex = appliedIndex;
-    long keep = Math.min(MAX_CATCH_UP_ENTRIES, config.snapshotCount());
-    long compactTo = appliedIndex - keep;
-    if (compactTo > wal.firstIndex()) {
+    long compactTo = wal.compactionPoint(appliedIndex, snapshotPolicy.keepEntries(), snapshotPolicy.keepBytes());
+    if (compactTo >= wal.firstIndex()) {
       wal.compact(compactTo);
     }
     LOG.info(

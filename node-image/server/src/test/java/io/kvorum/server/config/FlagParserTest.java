@@ -48,6 +48,7 @@ class FlagParserTest {
     assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.electionTicks()).isEqualTo(10);
     assertThat(c.snapshotCount()).isEqualTo(100_000);
+    assertThat(c.snapshotLogBytes()).as("a quarter of the heap").isEqualTo(Runtime.getRuntime().maxMemory() / 4);
     assertThat(c.quotaBackendBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
     assertThat(c.maxRequestBytes()).isEqualTo(1_572_864);
     assertThat(c.logOutputs()).containsExactly("stderr");
@@ -61,6 +62,7 @@ class FlagParserTest {
             Map.of("ETCD_NAME", "ignored", "ETCD_SNAPSHOT_COUNT", "50", "ETCD_BOGUS", "x", "ETCDCTL_API", "3"));
     assertThat(c.name()).isEqualTo("s9");
     assertThat(c.snapshotCount()).isEqualTo(50);
+    assertThat(FlagParser.parse(new String[] {"--snapshot-log-bytes=4194304"}, Map.of()).snapshotLogBytes()).isEqualTo(4_194_304);
     assertThat(c.warnings())
         .containsExactlyInAnyOrder(
             "environment variable ETCD_NAME is shadowed by the flag --name",

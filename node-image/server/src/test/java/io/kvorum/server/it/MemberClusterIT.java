@@ -160,6 +160,35 @@ class MemberClusterIT {
   }
 
   /**
+   * Large values fill the in-memory Raft log long before {@code --snapshot-count} entries (100,000
+   * here): every member then snapshots by size ({@code --snapshot-log-bytes}) and compacts, so a
+   * bounded heap never fills with log entries. Before the size trigger, a 1 GiB data set of
+   * 32 KiB values made a member with {@code -Xmx1g} run out of heap.
+   */
+  @Test
+  void largeValuesMakeEveryMemberSnapshotByLogBytes() throws Exception {
+    cluster = LocalCluster.start(3, dir, "--snapshot-log-bytes=4194304");
+    Member leader = cluster.waitForLeader(LEADER_TIMEOUT);
+    String value = "v".repeat(1 << 20);
+    for (int i = 0; i < 24; i++) {
+      put(leader, "big-" + i, value);
+    }
+    for (Member m : cluster.members()) {
+      waitUntil(
+          () -> {
+            try {
+              return log(m).split("\"msg\":\"saved snapshot\"", -1).length - 1 >= 3;
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          },
+          Duration.ofSeconds(30),
+          m + " saving at least 3 snapshots while 24 MiB of 1 MiB values are written");
+      assertThat(get(m, "big-23", true).getKvs(0).getValue().size()).isEqualTo(1 << 20);
+    }
+  }
+
+  /**
    * A follower paused while the leader writes far past its snapshot threshold comes back too far
    * behind for the log and installs a snapshot. A watch opened on it before the pause must then
    * deliver every event once, in order, and keep delivering new ones.

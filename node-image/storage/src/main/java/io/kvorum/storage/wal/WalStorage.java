@@ -40,6 +40,8 @@ public final class WalStorage implements Storage, AutoCloseable {
   private long baseIndex;
   private long baseTerm;
   private final List<Entry> entries = new ArrayList<>();
+  /** Serialized size of {@link #entries}: what the in-memory log costs on the heap. */
+  private long entryBytes;
   private final long repairedTailBytes;
   /** The configuration as of the applied index, when the server knows it; else the snapshot's. */
   private ConfState appliedConfState;
@@ -53,6 +55,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     this.baseIndex = snapshot.getMetadata().getIndex();
     this.baseTerm = snapshot.getMetadata().getTerm();
     this.entries.addAll(entries);
+    this.entryBytes = sizeOf(entries);
     this.repairedTailBytes = repairedTailBytes;
   }
 
@@ -189,8 +192,11 @@ public final class WalStorage implements Storage, AutoCloseable {
     wal.save(hs, newEntries, mustSync);
     if (!newEntries.isEmpty()) {
       int keep = (int) (newEntries.getFirst().getIndex() - baseIndex - 1);
-      entries.subList(keep, entries.size()).clear();
+      List<Entry> replaced = entries.subList(keep, entries.size());
+      entryBytes -= sizeOf(replaced);
+      replaced.clear();
       entries.addAll(newEntries);
+      entryBytes += sizeOf(newEntries);
     }
     if (hs != null && !hs.equals(HardState.getDefaultInstance())) {
       hardState = hs;
@@ -214,6 +220,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     baseIndex = m.getIndex();
     baseTerm = m.getTerm();
     entries.clear();
+    entryBytes = 0;
     wal.releaseTo(m.getIndex());
   }
 
@@ -250,12 +257,53 @@ public final class WalStorage implements Storage, AutoCloseable {
     }
     if (compactIndex > baseIndex) {
       long newBaseTerm = term(compactIndex);
-      entries.subList(0, (int) (compactIndex - baseIndex)).clear();
+      List<Entry> dropped = entries.subList(0, (int) (compactIndex - baseIndex));
+      entryBytes -= sizeOf(dropped);
+      dropped.clear();
       baseIndex = compactIndex;
       baseTerm = newBaseTerm;
     }
     wal.releaseTo(snapIndex);
     snapshotter.purge(5);
+  }
+
+  /**
+   * Bytes of the in-memory entries at or below {@code index} (serialized sizes): what a snapshot
+   * at {@code index} and a compaction could free. Example: entries 101..150 of 1 KiB each
+   * in memory, {@code bytesThrough(120) == 20 KiB}.
+   */
+  public synchronized long bytesThrough(long index) {
+    long bytes = entryBytes;
+    for (long i = lastIndexLocked(); i > Math.max(index, baseIndex); i--) {
+      bytes -= entries.get((int) (i - baseIndex - 1)).getSerializedSize();
+    }
+    return bytes;
+  }
+
+  /**
+   * Where to {@link #compact(long)} so that, of the entries at or below {@code index}, at most
+   * {@code keepEntries} and at most {@code keepBytes} bytes stay in memory for slow followers
+   * (always at least the entry at {@code index}, whatever its size). Example: entries 101..150
+   * of 1 KiB each, {@code compactionPoint(150, 5000, 10 KiB) == 140}: 141..150 stay.
+   */
+  public synchronized long compactionPoint(long index, long keepEntries, long keepBytes) {
+    long bytes = 0;
+    long i = Math.min(index, lastIndexLocked());
+    for (; i > baseIndex && index - i < keepEntries; i--) {
+      bytes += entries.get((int) (i - baseIndex - 1)).getSerializedSize();
+      if (bytes > keepBytes && i < index) {
+        break;
+      }
+    }
+    return i;
+  }
+
+  private static long sizeOf(List<Entry> list) {
+    long bytes = 0;
+    for (Entry e : list) {
+      bytes += e.getSerializedSize();
+    }
+    return bytes;
   }
 
   @Override

@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.kvorum.raft.Storage;
 import io.kvorum.raft.pb.ConfState;
+import io.kvorum.raft.pb.Entry;
 import io.kvorum.raft.pb.HardState;
 import io.kvorum.raft.pb.Snapshot;
 import io.kvorum.raft.pb.SnapshotMetadata;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,5 +120,40 @@ class WalStorageTest {
       assertThat(s.term(1000)).isEqualTo(5);
       assertThat(s.entries(1001, 1003, Long.MAX_VALUE)).isEqualTo(entries(1001, 1002, 5));
     }
+  }
+
+  @Test
+  void tracksTheBytesOfTheInMemoryLogThroughAppendsConflictsAndCompaction() {
+    ConfState cs = ConfState.newBuilder().addVoters(1).build();
+    try (WalStorage s = create()) {
+      s.save(HardState.newBuilder().setTerm(1).build(), entries(1, 50, 1), true);
+      assertThat(s.bytesThrough(50)).isEqualTo(bytes(entries(1, 50, 1)));
+      assertThat(s.bytesThrough(20)).isEqualTo(bytes(entries(1, 20, 1)));
+      s.save(HardState.newBuilder().setTerm(2).build(), entries(41, 45, 2), true);
+      assertThat(s.bytesThrough(45)).as("41..50 replaced by 41..45 of term 2")
+          .isEqualTo(bytes(entries(1, 40, 1)) + bytes(entries(41, 45, 2)));
+      s.createSnapshot(45, cs, ByteString.EMPTY);
+      s.compact(30);
+      assertThat(s.bytesThrough(45)).isEqualTo(bytes(entries(31, 40, 1)) + bytes(entries(41, 45, 2)));
+    }
+    try (WalStorage s = reopen()) {
+      assertThat(s.bytesThrough(45)).as("recovery keeps only what follows the snapshot").isZero();
+    }
+  }
+
+  @Test
+  void compactionPointKeepsAtMostTheGivenEntriesAndBytes() {
+    try (WalStorage s = create()) {
+      s.save(HardState.newBuilder().setTerm(1).build(), entries(1, 50, 1), true);
+      assertThat(s.compactionPoint(50, 5000, bytes(entries(41, 50, 1)))).isEqualTo(40);
+      assertThat(s.compactionPoint(50, 5, Long.MAX_VALUE)).isEqualTo(45);
+      assertThat(s.compactionPoint(30, 5, Long.MAX_VALUE)).isEqualTo(25);
+      assertThat(s.compactionPoint(50, 5000, Long.MAX_VALUE)).as("everything fits: nothing to drop").isZero();
+      assertThat(s.compactionPoint(50, 5000, 0)).as("the entry at the index always stays").isEqualTo(49);
+    }
+  }
+
+  private static long bytes(List<Entry> list) {
+    return list.stream().mapToLong(Entry::getSerializedSize).sum();
   }
 }
