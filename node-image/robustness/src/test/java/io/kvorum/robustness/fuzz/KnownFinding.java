@@ -12,22 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 enum KnownFinding {
     /**
-     * The client port's gRPC server (Vert.x gRPC bridging the grpc-java services) cannot parse a
-     * request (bytes that are not the message, or a txn nested past protobuf's 100-level
-     * recursion limit): it logs {@code "Unhandled exception" INTERNAL: Invalid protobuf byte
-     * sequence} and answers {@code INTERNAL "Half-closed without a request"}, which does not say
-     * what was wrong. etcd answers {@code INTERNAL "grpc: error unmarshalling request: ..."}.
-     * Replay: send the 7 bytes {@code 0a ff ff ff ff 07 6b} as an {@code etcdserverpb.KV/Range}
-     * request.
-     */
-    UNPARSEABLE_REQUEST_HALF_CLOSED(Status.Code.INTERNAL, "Half-closed without a request"),
-
-    /**
-     * A request larger than the client port's gRPC limit ({@code --max-request-bytes} plus 512
-     * KiB, as etcd) is refused by the Vert.x gRPC server before any check of ours sees it, with
-     * {@code RESOURCE_EXHAUSTED} and no description. The code is right and nothing is lost, but
-     * etcd's grpc-go also says why: {@code "grpc: received message larger than max (N vs. M)"}.
-     * Replay: a 2.2 MB {@code etcdserverpb.KV/Txn} of many range ops.
+     * A request larger than four times the client port's gRPC limit ({@code --max-request-bytes}
+     * plus 512 KiB, as etcd) is refused by the Vert.x gRPC server before any code of ours sees
+     * it, with {@code RESOURCE_EXHAUSTED} and no description. The code is right and nothing is
+     * lost, but etcd's grpc-go also says why: {@code "grpc: received message larger than max (N
+     * vs. M)"}, which is what the member now answers for requests between the limit and four
+     * times it ({@code RequestDecoding}). Replay: an 8.5 MB {@code etcdserverpb.KV/Put}.
      */
     OVERSIZED_REQUEST_WITHOUT_DESCRIPTION(Status.Code.RESOURCE_EXHAUSTED, null);
 

@@ -117,10 +117,11 @@ public final class ClientPort implements AutoCloseable {
         new EtcdServices(node, options.maxRequestBytes(), options.maxTxnOps());
     GrpcIoServer grpc =
         GrpcIoServer.server(
-            vertx, new GrpcServerOptions().setMaxMessageSize(options.maxGrpcMessageBytes()));
+            vertx, new GrpcServerOptions().setMaxMessageSize(options.transportMessageBytes()));
     ClientCertInterceptor clientCerts = new ClientCertInterceptor();
     for (ServerServiceDefinition definition : services.definitions()) {
-      GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(definition, clientCerts)).bind(grpc);
+      ServerServiceDefinition intercepted = ServerInterceptors.intercept(definition, clientCerts);
+      GrpcIoServiceBridge.bridge(RequestDecoding.guard(intercepted, options.maxGrpcMessageBytes())).bind(grpc);
     }
     HttpEndpoints http =
         new HttpEndpoints(node, new JsonGateway(services, options.maxGatewayBodyBytes()));

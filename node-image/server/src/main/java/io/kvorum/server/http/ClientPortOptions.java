@@ -52,6 +52,16 @@ public record ClientPortOptions(long maxRequestBytes, int maxTxnOps, long maxCon
   }
 
   /**
+   * The largest gRPC message the transport reads at all: four times {@link #maxGrpcMessageBytes()},
+   * so that a message over that limit still reaches {@link RequestDecoding}, which says how large
+   * it was. Above this the Vert.x gRPC server refuses it with {@code RESOURCE_EXHAUSTED} and no
+   * description; the factor bounds what one call may buffer.
+   */
+  public long transportMessageBytes() {
+    return 4 * maxGrpcMessageBytes();
+  }
+
+  /**
    * The largest HTTP/1.1 gateway body read: the JSON of a maximal request, whose bytes fields
    * are base64 (4/3 larger) and may be escaped, plus room for field names.
    */

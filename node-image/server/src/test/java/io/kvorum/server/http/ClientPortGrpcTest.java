@@ -32,8 +32,10 @@ import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.server.api.EtcdException;
@@ -46,6 +48,7 @@ import io.kvorum.server.grpc.proto.LeaseLeasesRequest;
 import io.kvorum.server.grpc.proto.LeaseLeasesResponse;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -180,11 +183,55 @@ class ClientPortGrpcTest {
     assertThatThrownBy(() -> kv().put(huge))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("grpc: received message larger than max (" + huge.getSerializedSize() + " vs. "
+                      + ClientPortOptions.defaults().withMaxRequestBytes(MAX_REQUEST_BYTES).maxGrpcMessageBytes() + ")");
+            });
     assertThat(node.requestsOf("put")).isEmpty();
 
     node.answer("range", (RangeRequest r) -> RangeResponse.newBuilder().setCount(0).build());
     assertThat(kv().range(range("still-there")).getCount()).isZero();
+  }
+
+  @Test
+  void bytesThatAreNotTheRequestMessageAreRefusedWithWhatWasWrongAndThePortKeepsServing() {
+    MethodDescriptor<byte[], RangeResponse> rawRange =
+        MethodDescriptor.<byte[], RangeResponse>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(KVGrpc.getRangeMethod().getFullMethodName())
+            .setRequestMarshaller(RawBytes.MARSHALLER)
+            .setResponseMarshaller(ProtoUtils.marshaller(RangeResponse.getDefaultInstance()))
+            .build();
+    byte[] garbage = {0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07, 0x6b};
+
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, rawRange, CallOptions.DEFAULT, garbage))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).startsWith("grpc: error unmarshalling request: ");
+            });
+    assertThat(node.requestsOf("range")).isEmpty();
+
+    node.answer("range", (RangeRequest r) -> RangeResponse.newBuilder().setCount(3).build());
+    assertThat(kv().range(range("still-there")).getCount()).isEqualTo(3);
+  }
+
+  /** Sends a request's bytes as they are. */
+  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+    MARSHALLER;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      throw new UnsupportedOperationException("requests only");
+    }
   }
 
   @Test
