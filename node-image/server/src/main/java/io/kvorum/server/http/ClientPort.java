@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.common.GrpcHeaderNames;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpcio.server.GrpcIoServer;
 import io.vertx.grpcio.server.GrpcIoServiceBridge;
@@ -146,6 +147,12 @@ public final class ClientPort implements AutoCloseable {
   private static void route(HttpServerRequest request, GrpcIoServer grpc, HttpEndpoints http) {
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     if (contentType != null && contentType.startsWith("application/grpc")) {
+      // The Vert.x bridge gives a call with a deadline a Context whose deadline timer is not
+      // cancelled when the call ends: each finished call stayed reachable from the event loop's
+      // timer queue until its deadline (10 s deadlines at 7,000 calls/s held 70,000 finished
+      // calls, 700 MB of heap) and then got a stray RST_STREAM. Clients enforce their own
+      // deadlines and reset the stream when one passes, which cancels the call here.
+      request.headers().remove(GrpcHeaderNames.GRPC_TIMEOUT);
       grpc.handle(request);
     } else {
       http.handle(request);

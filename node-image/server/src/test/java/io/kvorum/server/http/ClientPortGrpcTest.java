@@ -30,6 +30,8 @@ import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
@@ -55,8 +57,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -217,6 +221,31 @@ class ClientPortGrpcTest {
 
     node.answer("range", (RangeRequest r) -> RangeResponse.newBuilder().setCount(3).build());
     assertThat(kv().range(range("still-there")).getCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aCallsDeadlineIsLeftToTheClientSoAFinishedCallKeepsNoTimer() {
+    AtomicReference<Deadline> serverSide = new AtomicReference<>();
+    node.answer("range", (RangeRequest r) -> {
+      serverSide.set(Context.current().getDeadline());
+      return RangeResponse.newBuilder().setCount(1).build();
+    });
+
+    assertThat(kv().withDeadlineAfter(30, TimeUnit.SECONDS).range(range("k")).getCount()).isEqualTo(1);
+    assertThat(serverSide.get()).as("the member's context of a call the client gave 30 s").isNull();
+  }
+
+  @Test
+  void aClientsDeadlineStillEndsACallTheMemberDoesNotAnswer() {
+    CompletableFuture<RangeResponse> never = new CompletableFuture<>();
+    node.answerAsync("range", (RangeRequest r) -> never);
+
+    assertThatThrownBy(() -> kv().withDeadlineAfter(300, TimeUnit.MILLISECONDS).range(range("slow")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    node.answer("range", (RangeRequest r) -> RangeResponse.newBuilder().setCount(2).build());
+    assertThat(kv().range(range("after")).getCount()).isEqualTo(2);
   }
 
   /** Sends a request's bytes as they are. */

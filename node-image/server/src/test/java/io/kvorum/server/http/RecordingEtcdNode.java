@@ -98,6 +98,12 @@ final class RecordingEtcdNode implements EtcdNode {
     scripts.put(method, request -> CompletableFuture.completedFuture(answer.apply((Q) request)));
   }
 
+  /** Scripts an answer that completes when {@code answer}'s future does. */
+  @SuppressWarnings("unchecked")
+  <Q> void answerAsync(String method, Function<Q, CompletableFuture<?>> answer) {
+    scripts.put(method, request -> answer.apply((Q) request));
+  }
+
   void fail(String method, Throwable failure) {
     scripts.put(method, request -> CompletableFuture.failedFuture(failure));
   }
