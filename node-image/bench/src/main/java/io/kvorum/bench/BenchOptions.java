@@ -29,6 +29,9 @@ record BenchOptions(
     Duration startTimeout,
     int rate) {
 
+  /** The Kvorum members' heap when no {@code --kvorum-jvm-opt} is given. */
+  static final String DEFAULT_KVORUM_HEAP = "-Xmx1g";
+
   static final String USAGE = """
       usage: BenchRunner [options]
         --quick | --full           seconds per workload (quick) or figures to publish (full, default)
@@ -38,7 +41,7 @@ record BenchOptions(
         --etcd PATH                etcd 3.4 binary (default /usr/bin/etcd)
         --etcdctl PATH             etcdctl binary for check perf (default /usr/bin/etcdctl)
         --java PATH                java that runs Kvorum (default: the one running this)
-        --kvorum-jvm-opt OPT       extra JVM option for Kvorum members (repeatable)
+        --kvorum-jvm-opt OPT       JVM option for Kvorum members (repeatable; default -Xmx1g)
         --out DIR                  results folder (default results/<timestamp>)
         --data-root DIR            where clusters keep their data (default: a new temp dir)
         --workloads A,B            only workloads whose name contains A or B (e.g. put,watch)
@@ -128,6 +131,11 @@ record BenchOptions(
           + "combined with --only");
     }
 
+    if (jvmOptions.isEmpty()) {
+      // a member's heap as a container limit would bound it; without a limit the JVM takes a
+      // quarter of the machine's RAM and the peak RSS says more about G1 than about Kvorum
+      jvmOptions.add(DEFAULT_KVORUM_HEAP);
+    }
     List<Target> targets = new ArrayList<>();
     ServerBinary etcdBinary = new ServerBinary.Etcd(etcd);
     if (compare != null) {

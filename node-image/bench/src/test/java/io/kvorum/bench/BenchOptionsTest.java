@@ -69,6 +69,18 @@ class BenchOptionsTest {
   }
 
   @Test
+  void kvorumMembersGetAOneGibHeapUnlessJvmOptionsAreGiven() {
+    assertThat(kvorumCommand(BenchOptions.parse())).contains("-Xmx1g");
+    assertThat(kvorumCommand(BenchOptions.parse("--kvorum-jvm-opt", "-Xmx2g")))
+        .contains("-Xmx2g").doesNotContain("-Xmx1g");
+  }
+
+  private static List<String> kvorumCommand(BenchOptions options) {
+    return options.targets().stream().filter(t -> t.label().equals("Kvorum")).findFirst().orElseThrow()
+        .binary().command();
+  }
+
+  @Test
   void badInputSaysWhatWasWrong() {
     assertThatThrownBy(() -> BenchOptions.parse("--only", "zookeeper"))
         .hasMessageContaining("--only takes etcd or kvorum, not 'zookeeper'");
