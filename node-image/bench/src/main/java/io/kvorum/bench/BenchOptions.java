@@ -46,6 +46,7 @@ record BenchOptions(
         --data-root DIR            where clusters keep their data (default: a new temp dir)
         --workloads A,B            only workloads whose name contains A or B (e.g. put,watch)
         --warmup SECONDS           override the profile's warm-up per workload
+        --cluster-warmup SECONDS   unrecorded load before a cluster's first workload (quick 5, full 30; 0: none)
         --duration SECONDS         override the profile's measured time per workload
         --dataset-mib N            data written before the timed restart (quick 64, full 1024)
         --check-perf LOADS|none    etcdctl check perf loads, e.g. s,m,l (quick s, full s,m,l)
@@ -71,6 +72,7 @@ record BenchOptions(
     Path dataRoot = null;
     List<String> filter = List.of();
     Duration warmup = null;
+    Duration clusterWarmup = null;
     Duration duration = null;
     Long datasetMiB = null;
     List<String> checkPerf = null;
@@ -101,6 +103,7 @@ record BenchOptions(
         case "--data-root" -> dataRoot = Path.of(value(args, ++i, arg));
         case "--workloads" -> filter = List.of(value(args, ++i, arg).split(","));
         case "--warmup" -> warmup = Duration.ofSeconds(number(args, ++i, arg, 0));
+        case "--cluster-warmup" -> clusterWarmup = Duration.ofSeconds(number(args, ++i, arg, 0));
         case "--duration" -> duration = Duration.ofSeconds(number(args, ++i, arg, 1));
         case "--start-timeout" -> startTimeout = Duration.ofSeconds(number(args, ++i, arg, 1));
         case "--rate" -> rate = number(args, ++i, arg, 1);
@@ -153,6 +156,7 @@ record BenchOptions(
     Timing timing = new Timing(warmup != null ? warmup : profile.timing().warmup(),
         duration != null ? duration : profile.timing().measure());
     profile = new Profile(profile.name(), timing,
+        clusterWarmup != null ? clusterWarmup : profile.clusterWarmup(),
         datasetMiB != null ? datasetMiB : profile.datasetMiB(),
         checkPerf != null ? checkPerf : profile.checkPerfLoads());
     return new BenchOptions(profile, targets, etcdctl, Optional.ofNullable(out),

@@ -126,6 +126,7 @@ public final class BenchRunner {
         m.version = cluster.version();
         System.out.printf(Locale.ROOT, "%s: serving after %.1f s, %s%n", m.label,
             m.freshStart.toMillis() / 1000.0, m.version);
+        warmUp(cluster, m.label);
         for (Workload workload : options.workloads()) {
           m.workloads.add(runWorkload(cluster, m.label, workload));
           TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
@@ -223,6 +224,28 @@ public final class BenchRunner {
     } catch (RuntimeException e) {
       System.err.println(label + ": " + workload.name() + " failed: " + e);
       return WorkloadResult.failed(workload.name(), String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * The profile's cluster warm-up: half of it 1 KiB puts from 16 clients, half linearizable reads,
+   * nothing recorded. A failure here is left for the workloads to report.
+   */
+  private void warmUp(LocalCluster cluster, String label) throws InterruptedException {
+    Duration half = options.profile().clusterWarmup().dividedBy(2);
+    if (half.isZero()) {
+      return;
+    }
+    System.out.println(label + ": warming up for " + options.profile().clusterWarmup().toSeconds()
+        + " s (puts, then linearizable reads; not recorded)");
+    List<InetSocketAddress> leader = List.of(cluster.leader(options.startTimeout()));
+    Timing timing = new Timing(Duration.ZERO, half);
+    for (Workload load : List.of(Workload.put(16, 256, 1024, 100_000, false), Workload.range(true, 16))) {
+      try {
+        LoadGenerator.run(load, leader, timing);
+      } catch (RuntimeException e) {
+        System.err.println(label + ": warm-up " + load.name() + " failed: " + e);
+      }
     }
   }
 

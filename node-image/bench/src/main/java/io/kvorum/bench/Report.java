@@ -33,7 +33,9 @@ final class Report {
         .append(" ms, p99 ").append(ms(run.fsync().percentileMillis(99))).append(" ms, max ")
         .append(ms(run.fsync().maxMillis())).append(" ms (").append(run.fsync().count())
         .append(" writes)\n");
-    md.append("- Profile: ").append(run.profile().name()).append(", warm-up ")
+    md.append("- Profile: ").append(run.profile().name()).append(", ")
+        .append(run.profile().clusterWarmup().toSeconds())
+        .append(" s of unrecorded load on each fresh cluster, then warm-up ")
         .append(run.profile().timing().warmup().toSeconds()).append(" s + measured ")
         .append(run.profile().timing().measure().toSeconds()).append(" s per workload; ")
         .append(run.leaderOnly() ? "put/range/txn clients connect to the leader"

@@ -69,6 +69,13 @@ class BenchOptionsTest {
   }
 
   @Test
+  void everyFreshClusterIsWarmedUpBeforeItsFirstWorkloadUnlessToldNot() {
+    assertThat(BenchOptions.parse().profile().clusterWarmup()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(BenchOptions.parse("--quick").profile().clusterWarmup()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(BenchOptions.parse("--cluster-warmup", "0").profile().clusterWarmup()).isZero();
+  }
+
+  @Test
   void kvorumMembersGetAOneGibHeapUnlessJvmOptionsAreGiven() {
     assertThat(kvorumCommand(BenchOptions.parse())).contains("-Xmx1g");
     assertThat(kvorumCommand(BenchOptions.parse("--kvorum-jvm-opt", "-Xmx2g")))
