@@ -1,5 +1,6 @@
 package io.kvorum.server.http;
 
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -111,56 +112,32 @@ final class RequestDecoding {
   }
 
   /** Closes the call at the first undecodable message; the service sees nothing after it. */
-  private static final class Guard<Q, R> extends ServerCall.Listener<Q> {
+  private static final class Guard<Q, R> extends ForwardingServerCallListener<Q> {
+    private static final ServerCall.Listener<Object> NOTHING = new ServerCall.Listener<>() {};
+
     private final ServerCall<Q, R> call;
-    private final ServerCall.Listener<Q> service;
-    private boolean refused;
+    private ServerCall.Listener<Q> target;
 
     Guard(ServerCall<Q, R> call, ServerCall.Listener<Q> service) {
       this.call = call;
-      this.service = service;
+      this.target = service;
     }
 
     @Override
+    protected ServerCall.Listener<Q> delegate() {
+      return target;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
     public void onMessage(Q message) {
-      if (refused) {
-        return;
-      }
       if (message instanceof Undecodable undecodable) {
-        refused = true;
         call.close(undecodable.status(), new Metadata());
-        service.onCancel(); // a stream's service releases what it holds for the call
+        target.onCancel(); // a stream's service releases what it holds for the call
+        target = (ServerCall.Listener<Q>) NOTHING;
         return;
       }
-      service.onMessage(message);
-    }
-
-    @Override
-    public void onHalfClose() {
-      if (!refused) {
-        service.onHalfClose();
-      }
-    }
-
-    @Override
-    public void onCancel() {
-      if (!refused) {
-        service.onCancel();
-      }
-    }
-
-    @Override
-    public void onComplete() {
-      if (!refused) {
-        service.onComplete();
-      }
-    }
-
-    @Override
-    public void onReady() {
-      if (!refused) {
-        service.onReady();
-      }
+      target.onMessage(message);
     }
   }
 }
