@@ -1,8 +1,9 @@
 package io.kvorum.storage.lease;
 
 import com.google.protobuf.ByteString;
-import io.kvorum.storage.EtcdException;
 import io.kvorum.storage.EtcdException.Kind;
+import io.kvorum.storage.EtcdException;
+import io.kvorum.storage.KeyOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -60,7 +61,7 @@ public final class Lessor {
     /** When an expired lease is offered again if its revoke has not been applied by then. */
     long retryNanos = FOREVER;
     final Set<ByteString> keys =
-        new TreeSet<>(ByteString.unsignedLexicographicalComparator());
+        new TreeSet<>(KeyOrder.UNSIGNED);
 
     Lease(long id, long ttlSeconds) {
       this.id = id;

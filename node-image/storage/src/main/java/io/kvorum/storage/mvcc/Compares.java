@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.KeyValue;
+import io.kvorum.storage.KeyOrder;
 
 /**
  * etcd's {@code compareKV}: one txn compare against one key-value (a missing key is the empty
@@ -23,7 +24,7 @@ final class Compares {
       result = Long.compare(kv.getLease(), compareLease(c));
     } else {
       result = switch (c.getTarget()) {
-        case VALUE -> ByteString.unsignedLexicographicalComparator()
+        case VALUE -> KeyOrder.UNSIGNED
             .compare(kv.getValue(), c.getValue());
         case CREATE -> Long.compare(kv.getCreateRevision(), c.getCreateRevision());
         case MOD -> Long.compare(kv.getModRevision(), c.getModRevision());

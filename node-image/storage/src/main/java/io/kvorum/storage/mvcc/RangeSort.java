@@ -3,6 +3,7 @@ package io.kvorum.storage.mvcc;
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.RangeRequest;
+import io.kvorum.storage.KeyOrder;
 import java.util.Comparator;
 import java.util.List;
 
@@ -23,7 +24,7 @@ final class RangeSort {
         || target == RangeRequest.SortTarget.KEY && order == RangeRequest.SortOrder.ASCEND) {
       return;
     }
-    Comparator<ByteString> bytes = ByteString.unsignedLexicographicalComparator();
+    Comparator<ByteString> bytes = KeyOrder.UNSIGNED;
     Comparator<KeyValue> cmp = switch (target) {
       case KEY -> Comparator.comparing(KeyValue::getKey, bytes);
       case VERSION -> Comparator.comparingLong(KeyValue::getVersion);

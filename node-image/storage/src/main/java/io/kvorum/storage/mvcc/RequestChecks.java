@@ -5,8 +5,9 @@ import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.TxnRequest;
-import io.kvorum.storage.EtcdException;
 import io.kvorum.storage.EtcdException.Kind;
+import io.kvorum.storage.EtcdException;
+import io.kvorum.storage.KeyOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -24,7 +25,7 @@ import java.util.Set;
  * {@code success = [put a], failure = [put a]} is fine.
  */
 final class RequestChecks {
-  private static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+  private static final Comparator<ByteString> ORDER = KeyOrder.UNSIGNED;
 
   private RequestChecks() {}
 

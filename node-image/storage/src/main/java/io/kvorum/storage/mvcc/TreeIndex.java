@@ -1,6 +1,7 @@
 package io.kvorum.storage.mvcc;
 
 import com.google.protobuf.ByteString;
+import io.kvorum.storage.KeyOrder;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.function.Consumer;
  */
 final class TreeIndex {
   private final NavigableMap<ByteString, KeyIndex> tree =
-      new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+      new TreeMap<>(KeyOrder.UNSIGNED);
 
   /** etcd's {@code mkGteRange}: absent end is one key, {@code "\0"} (or empty) is "to the end". */
   static ByteString rangeEnd(ByteString end) {
@@ -108,7 +109,7 @@ final class TreeIndex {
     if (end.isEmpty()) {
       return tree.tailMap(key, true).values();
     }
-    if (ByteString.unsignedLexicographicalComparator().compare(key, end) >= 0) {
+    if (KeyOrder.UNSIGNED.compare(key, end) >= 0) {
       return List.of();
     }
     return tree.subMap(key, true, end, false).values();

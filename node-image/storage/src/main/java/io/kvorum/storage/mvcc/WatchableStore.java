@@ -5,6 +5,7 @@ import io.etcd.jetcd.api.Event;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
+import io.kvorum.storage.KeyOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -104,7 +105,7 @@ public final class WatchableStore implements AutoCloseable {
       if (end == null) {
         return k.equals(key);
       }
-      Comparator<ByteString> order = ByteString.unsignedLexicographicalComparator();
+      Comparator<ByteString> order = KeyOrder.UNSIGNED;
       return order.compare(key, k) <= 0 && (end.isEmpty() || order.compare(k, end) < 0);
     }
   }
