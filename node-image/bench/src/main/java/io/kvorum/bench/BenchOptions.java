@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param startTimeout how long a fresh cluster may take to serve (restarts get more per MiB)
  * @param rate when positive, put/range/txn workloads run open loop at this many requests per
  *     second in total; 0 runs them closed loop
+ * @param rounds how many times every target is measured, on fresh clusters, the order
+ *     alternating (see {@link Rounds})
  */
 record BenchOptions(
     Profile profile,
@@ -27,7 +29,8 @@ record BenchOptions(
     List<String> workloadFilter,
     boolean leaderOnly,
     Duration startTimeout,
-    int rate) {
+    int rate,
+    int rounds) {
 
   /** The Kvorum members' heap when no {@code --kvorum-jvm-opt} is given. */
   static final String DEFAULT_KVORUM_HEAP = "-Xmx1g";
@@ -54,6 +57,8 @@ record BenchOptions(
         --start-timeout SECONDS    how long a fresh cluster may take to serve (default 120)
         --rate OPS                 run put/range/txn open loop at OPS requests/s in total,
                                    latency from each request's intended start (default: closed loop)
+        --rounds N                 measure every target N times, alternating the order; the report
+                                   shows medians and each round's ratios (default 1)
       """;
 
   /** One system under test: a label for the report and how to start its members. */
@@ -79,6 +84,7 @@ record BenchOptions(
     boolean leaderOnly = true;
     Duration startTimeout = Duration.ofSeconds(120);
     int rate = 0;
+    int rounds = 1;
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -107,6 +113,7 @@ record BenchOptions(
         case "--duration" -> duration = Duration.ofSeconds(number(args, ++i, arg, 1));
         case "--start-timeout" -> startTimeout = Duration.ofSeconds(number(args, ++i, arg, 1));
         case "--rate" -> rate = number(args, ++i, arg, 1);
+        case "--rounds" -> rounds = number(args, ++i, arg, 1);
         case "--dataset-mib" -> datasetMiB = (long) number(args, ++i, arg, 0);
         case "--check-perf" -> {
           String loads = value(args, ++i, arg);
@@ -160,7 +167,7 @@ record BenchOptions(
         datasetMiB != null ? datasetMiB : profile.datasetMiB(),
         checkPerf != null ? checkPerf : profile.checkPerfLoads());
     return new BenchOptions(profile, targets, etcdctl, Optional.ofNullable(out),
-        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout, rate);
+        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout, rate, rounds);
   }
 
   /** The workloads this run measures: the standard ones, filtered, at {@link #rate} if set. */
@@ -195,6 +202,6 @@ record BenchOptions(
   @Override
   public String toString() {
     return "profile " + profile.name() + ", targets " + Arrays.toString(
-        targets.stream().map(Target::label).toArray());
+        targets.stream().map(Target::label).toArray()) + (rounds > 1 ? ", " + rounds + " rounds" : "");
   }
 }

@@ -96,12 +96,20 @@ public final class BenchRunner {
     RunInfo run = new RunInfo(started, RunInfo.describeMachine(), fsync, options.profile(),
         options.leaderOnly());
 
-    List<TargetResult> results = new ArrayList<>();
-    for (BenchOptions.Target target : options.targets()) {
-      results.add(measure(target));
+    List<List<TargetResult>> rounds = new ArrayList<>();
+    for (int round = 1; round <= options.rounds(); round++) {
+      if (options.rounds() > 1) {
+        System.out.println("kvorum-bench: round " + round + " of " + options.rounds());
+      }
+      List<TargetResult> results = new ArrayList<>();
+      for (BenchOptions.Target target : Rounds.order(options.targets(), round)) {
+        results.add(measure(target));
+      }
+      rounds.add(results);
     }
+    List<TargetResult> results = Rounds.combine(rounds);
 
-    String markdown = Report.markdown(run, results);
+    String markdown = Report.markdown(run, results, rounds);
     Files.writeString(out.resolve("report.md"), markdown);
     Files.writeString(out.resolve("results.csv"), Report.csv(results));
     Charts.write(results, out);

@@ -22,6 +22,15 @@ final class Report {
   private Report() {}
 
   static String markdown(RunInfo run, List<TargetResult> targets) {
+    return markdown(run, targets, List.of(targets));
+  }
+
+  /**
+   * The report of a run of several rounds: {@code targets} are the rounds {@link
+   * Rounds#combine combined}, and a table shows each round's ratios.
+   */
+  static String markdown(RunInfo run, List<TargetResult> targets,
+      List<List<TargetResult>> rounds) {
     StringBuilder md = new StringBuilder();
     md.append("# Kvorum benchmark, ").append(DATE.format(run.started())).append("\n\n");
     if (targets.size() == 1) {
@@ -41,6 +50,11 @@ final class Report {
         .append(run.leaderOnly() ? "put/range/txn clients connect to the leader"
             : "put/range/txn clients spread over all members")
         .append(", watchers over all members\n");
+    if (rounds.size() > 1) {
+      md.append("- Rounds: ").append(rounds.size()).append(", each on fresh clusters, the order "
+          + "alternating (odd rounds as listed below, even rounds reversed); every figure below "
+          + "is the median over the rounds, peak RSS the highest\n");
+    }
     for (TargetResult t : targets) {
       md.append("- ").append(t.label()).append(": `").append(t.binary()).append("` answered ")
           .append(t.version()).append("; load average (1/5/15 min) before its run: ")
@@ -48,6 +62,9 @@ final class Report {
     }
     md.append('\n');
     comparisonTable(md, targets);
+    if (rounds.size() > 1 && targets.size() == 2) {
+      roundsTable(md, targets, rounds);
+    }
     for (TargetResult t : targets) {
       detailTable(md, t);
     }
@@ -90,6 +107,37 @@ final class Report {
         errors.add(cell(t.workload(name), w -> Long.toString(w.errors())));
       }
       cells.add(errors.toString());
+      md.append(row(cells));
+    }
+    md.append('\n');
+  }
+
+  /**
+   * Per workload and round, the second target's throughput over the first's with both figures,
+   * e.g. "0.85 (1,020 / 865)", so the spread behind each median ratio is visible.
+   */
+  private static void roundsTable(StringBuilder md, List<TargetResult> targets,
+      List<List<TargetResult>> rounds) {
+    String baseline = targets.get(0).label();
+    String candidate = targets.get(1).label();
+    md.append("Ratio per round (").append(candidate).append(" / ").append(baseline)
+        .append(", with both ops/s):\n\n");
+    List<String> header = new ArrayList<>(List.of("workload"));
+    for (int r = 1; r <= rounds.size(); r++) {
+      header.add("round " + r);
+    }
+    header.add("ratio of medians");
+    md.append(row(header)).append(separator(header.size()));
+    for (String name : workloadNames(targets)) {
+      List<String> cells = new ArrayList<>(List.of(name));
+      for (List<TargetResult> round : rounds) {
+        WorkloadResult a = Rounds.find(round, baseline).workload(name);
+        WorkloadResult b = Rounds.find(round, candidate).workload(name);
+        String ratio = ratio(a, b);
+        cells.add(ratio.equals("—") ? ratio
+            : ratio + " (" + ops(a.opsPerSecond()) + " / " + ops(b.opsPerSecond()) + ")");
+      }
+      cells.add(ratio(targets.get(0).workload(name), targets.get(1).workload(name)));
       md.append(row(cells));
     }
     md.append('\n');

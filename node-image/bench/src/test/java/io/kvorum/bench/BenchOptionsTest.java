@@ -25,13 +25,14 @@ class BenchOptionsTest {
     assertThat(options.leaderOnly()).isTrue();
     assertThat(options.startTimeout()).isEqualTo(Duration.ofSeconds(120));
     assertThat(options.workloads()).isEqualTo(Workload.standard());
+    assertThat(options.rounds()).isEqualTo(1);
   }
 
   @Test
   void quickEtcdOnlyWithOverrides() {
     BenchOptions options = BenchOptions.parse("--quick", "--only", "etcd", "--duration", "7",
         "--check-perf", "none", "--workloads", "range,txn", "--target", "all", "--out", "r",
-        "--start-timeout", "30");
+        "--start-timeout", "30", "--rounds", "3");
 
     assertThat(options.profile().name()).isEqualTo("quick");
     assertThat(options.profile().timing())
@@ -44,6 +45,7 @@ class BenchOptionsTest {
     assertThat(options.leaderOnly()).isFalse();
     assertThat(options.out()).hasValue(Path.of("r"));
     assertThat(options.startTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(options.rounds()).isEqualTo(3);
   }
 
   @Test
@@ -101,6 +103,8 @@ class BenchOptionsTest {
         .hasMessageContaining("--check-perf takes loads among s,m,l,xl");
     assertThatThrownBy(() -> BenchOptions.parse("--compare", "a.jar", "b.jar", "--only", "etcd"))
         .hasMessageContaining("cannot be combined with --only");
+    assertThatThrownBy(() -> BenchOptions.parse("--rounds", "0"))
+        .hasMessageContaining("--rounds must be at least 1");
     assertThatThrownBy(() -> BenchOptions.parse("--fast"))
         .hasMessageContaining("unknown option '--fast'").hasMessageContaining("usage:");
   }
