@@ -142,7 +142,7 @@ public final class BenchRunner {
         for (String load : options.profile().checkPerfLoads()) {
           System.out.println(m.label + ": etcdctl check perf --load=" + load);
           CheckPerfResult check = CheckPerf.run(options.etcdctl(), cluster.endpointList(), load,
-              out.resolve(name + "-check-perf-" + load + ".log"));
+              out.resolve(name + "-check-perf-" + load + ".log"), cluster::cpuSeconds);
           System.out.println(m.label + ":   " + check.verdict() + " "
               + check.writesPerSecond().orElse(Double.NaN) + " writes/s, slowest "
               + check.slowestSeconds().orElse(Double.NaN) + " s");

@@ -18,9 +18,21 @@ import java.util.regex.Pattern;
  * request took too long: 0.786915s} and ends with {@code FAIL}.
  *
  * @param verdict "PASS", "FAIL", or "ERROR" when etcdctl printed no verdict (it failed to run)
+ * @param cpu the CPU time etcdctl and the members used during the check; null if not measured
  */
 record CheckPerfResult(String load, String verdict, OptionalDouble writesPerSecond,
-    OptionalDouble slowestSeconds, OptionalDouble stddevSeconds, String output) {
+    OptionalDouble slowestSeconds, OptionalDouble stddevSeconds, String output, CpuUse cpu) {
+
+  /**
+   * CPU seconds used during one check: by etcdctl (the load generator) and by all members
+   * together. Against the machine's budget (cores x duration) this says what bounds the writes.
+   */
+  record CpuUse(double clientSeconds, double membersSeconds) {}
+
+  CheckPerfResult withCpu(CpuUse used) {
+    return new CheckPerfResult(load, verdict, writesPerSecond, slowestSeconds, stddevSeconds,
+        output, used);
+  }
 
   private static final Pattern THROUGHPUT =
       Pattern.compile("Throughput (?:is|too low:) (\\d+(?:\\.\\d+)?) writes/s");
@@ -37,7 +49,7 @@ record CheckPerfResult(String load, String verdict, OptionalDouble writesPerSeco
       last = verdict.group(1);
     }
     return new CheckPerfResult(load, last == null ? "ERROR" : last, number(THROUGHPUT, output),
-        number(SLOWEST, output), number(STDDEV, output), output);
+        number(SLOWEST, output), number(STDDEV, output), output, null);
   }
 
   private static OptionalDouble number(Pattern pattern, String output) {

@@ -255,6 +255,17 @@ final class LocalCluster {
     }
   }
 
+  /** The CPU seconds the members running now have used since they started, together. */
+  synchronized double cpuSeconds() {
+    double total = 0;
+    for (Process process : processes) {
+      if (process != null && process.isAlive()) {
+        total += ProcCpu.read(Long.toString(process.pid())).map(ProcCpu::cpuSeconds).orElse(0.0);
+      }
+    }
+    return total;
+  }
+
   private synchronized void samplePeak(int member) {
     Process process = processes[member];
     if (process != null) {

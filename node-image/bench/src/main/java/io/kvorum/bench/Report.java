@@ -177,6 +177,7 @@ final class Report {
         checkHeader.add(t.label() + " writes/s");
         checkHeader.add(t.label() + " slowest s");
         checkHeader.add(t.label() + " stddev s");
+        checkHeader.add(t.label() + " CPU s, etcdctl / members");
       }
       md.append(row(checkHeader)).append(separator(checkHeader.size()));
       for (String load : loads) {
@@ -190,6 +191,9 @@ final class Report {
               : String.format(Locale.ROOT, "%.3f", c.slowestSeconds().getAsDouble()));
           cells.add(c == null || c.stddevSeconds().isEmpty() ? "—"
               : String.format(Locale.ROOT, "%.3f", c.stddevSeconds().getAsDouble()));
+          cells.add(c == null || c.cpu() == null ? "—"
+              : String.format(Locale.ROOT, "%.0f / %.0f", c.cpu().clientSeconds(),
+                  c.cpu().membersSeconds()));
         }
         md.append(row(cells));
       }

@@ -35,7 +35,8 @@ class ReportTest {
         .contains("| put 256B/1KiB c=16 | 1,000 | 1,500 | 1.50 | 10.0 | 40.0 | 6.00 | 20.0 "
             + "| 0 / 2 |")
         .contains("| put 256B/1KiB c=16 | 1,500 | 6.00 | 9.00 | 20.0 | 30.0 | 50.0 | 30000 | 2 |")
-        .contains("| m | PASS | 974 | 0.468 | 0.028 | PASS | 974 | 0.468 | 0.028 |")
+        .contains("| m | PASS | 974 | 0.468 | 0.028 | 41 / 79 | PASS | 974 | 0.468 | 0.028 "
+            + "| 41 / 79 |")
         .contains("| peak RSS per member, workloads, MiB | 64 / 65 / 66 | 64 / 65 / 66 |")
         .contains("| peak RSS per member, data set + restart, MiB | 100 / 0 / 0 | 100 / 0 / 0 |")
         .contains("| restart to serving with data, s | 2.5 (64 MiB) | 2.5 (64 MiB) |")
@@ -96,7 +97,8 @@ class ReportTest {
 
   private static TargetResult target(String label, List<WorkloadResult> workloads) {
     CheckPerfResult check = new CheckPerfResult("m", "PASS", OptionalDouble.of(974),
-        OptionalDouble.of(0.468174), OptionalDouble.of(0.028241), "");
+        OptionalDouble.of(0.468174), OptionalDouble.of(0.028241), "",
+        new CheckPerfResult.CpuUse(41.4, 78.6));
     return new TargetResult(label, "/usr/bin/" + label, "{\"etcdserver\":\"3.4.23\"}",
         "0.10 0.20 0.30", workloads, List.of(check), new long[] {65_536, 66_560, 67_584},
         new long[] {102_400, 0, 0}, Duration.ofMillis(800), Duration.ofMillis(2500), 64, null);

@@ -93,7 +93,7 @@ class RoundsTest {
     WorkloadResult put = new WorkloadResult("put", ops, 1.0, 1.5, p99, p99 * 2, p99 * 10, 1000,
         1, null);
     CheckPerfResult check = new CheckPerfResult("l", verdict, OptionalDouble.of(checkWrites),
-        OptionalDouble.of(0.3), OptionalDouble.of(0.02), "");
+        OptionalDouble.of(0.3), OptionalDouble.of(0.02), "", null);
     return new TargetResult(label, "bin", "v", "load", List.of(put), List.of(check),
         new long[] {rss, 200, 100}, null, Duration.ofSeconds(startSeconds), null, 0, null);
   }
