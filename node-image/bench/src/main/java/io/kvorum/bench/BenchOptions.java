@@ -32,8 +32,13 @@ record BenchOptions(
     int rate,
     int rounds) {
 
-  /** The Kvorum members' heap when no {@code --kvorum-jvm-opt} is given. */
-  static final String DEFAULT_KVORUM_HEAP = "-Xmx1g";
+  /**
+   * The Kvorum members' JVM options when no {@code --kvorum-jvm-opt} is given: the collector the
+   * node image selects (its {@code JDK_JAVA_OPTIONS}, see {@code node-image/Dockerfile}), and the
+   * heap a container's memory limit would give. Without a limit the JVM takes a quarter of the
+   * machine's RAM and the peak RSS says more about the collector than about Kvorum.
+   */
+  static final List<String> DEFAULT_KVORUM_JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseParallelGC");
 
   static final String USAGE = """
       usage: BenchRunner [options]
@@ -44,7 +49,8 @@ record BenchOptions(
         --etcd PATH                etcd 3.4 binary (default /usr/bin/etcd)
         --etcdctl PATH             etcdctl binary for check perf (default /usr/bin/etcdctl)
         --java PATH                java that runs Kvorum (default: the one running this)
-        --kvorum-jvm-opt OPT       JVM option for Kvorum members (repeatable; default -Xmx1g)
+        --kvorum-jvm-opt OPT       JVM option for Kvorum members (repeatable; replaces the default
+                                   -Xmx1g -XX:+UseParallelGC)
         --out DIR                  results folder (default results/<timestamp>)
         --data-root DIR            where clusters keep their data (default: a new temp dir)
         --workloads A,B            only workloads whose name contains A or B (e.g. put,watch)
@@ -142,9 +148,7 @@ record BenchOptions(
     }
 
     if (jvmOptions.isEmpty()) {
-      // a member's heap as a container limit would bound it; without a limit the JVM takes a
-      // quarter of the machine's RAM and the peak RSS says more about G1 than about Kvorum
-      jvmOptions.add(DEFAULT_KVORUM_HEAP);
+      jvmOptions.addAll(DEFAULT_KVORUM_JVM_OPTIONS);
     }
     List<Target> targets = new ArrayList<>();
     ServerBinary etcdBinary = new ServerBinary.Etcd(etcd);

@@ -78,10 +78,11 @@ class BenchOptionsTest {
   }
 
   @Test
-  void kvorumMembersGetAOneGibHeapUnlessJvmOptionsAreGiven() {
-    assertThat(kvorumCommand(BenchOptions.parse())).contains("-Xmx1g");
-    assertThat(kvorumCommand(BenchOptions.parse("--kvorum-jvm-opt", "-Xmx2g")))
-        .contains("-Xmx2g").doesNotContain("-Xmx1g");
+  void kvorumMembersRunAsTheImageRunsThemUnlessJvmOptionsAreGiven() {
+    assertThat(kvorumCommand(BenchOptions.parse())).contains("-Xmx1g", "-XX:+UseParallelGC");
+    assertThat(kvorumCommand(BenchOptions.parse("--kvorum-jvm-opt", "-Xmx2g", "--kvorum-jvm-opt",
+        "-XX:+UseG1GC"))).contains("-Xmx2g", "-XX:+UseG1GC").doesNotContain("-Xmx1g",
+        "-XX:+UseParallelGC");
   }
 
   private static List<String> kvorumCommand(BenchOptions options) {
