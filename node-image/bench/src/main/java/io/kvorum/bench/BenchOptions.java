@@ -12,7 +12,8 @@ import java.util.Optional;
  * {@link #USAGE}.
  *
  * @param targets the clusters to measure, in order; the first is the baseline of the ratios
- * @param workloadFilter workloads whose name contains one of these run; empty means all
+ * @param workloadFilter workloads whose name contains one of these run; empty means all, and
+ *     {@code ["none"]} none
  * @param leaderOnly send put/range/txn traffic to the leader only (watchers use all members)
  * @param startTimeout how long a fresh cluster may take to serve (restarts get more per MiB)
  * @param rate when positive, put/range/txn workloads run open loop at this many requests per
@@ -53,7 +54,8 @@ record BenchOptions(
                                    -Xmx1g -XX:+UseParallelGC)
         --out DIR                  results folder (default results/<timestamp>)
         --data-root DIR            where clusters keep their data (default: a new temp dir)
-        --workloads A,B            only workloads whose name contains A or B (e.g. put,watch)
+        --workloads A,B|none       only workloads whose name contains A or B (e.g. put,watch);
+                                   none: only check perf and the data-set restart
         --warmup SECONDS           override the profile's warm-up per workload
         --cluster-warmup SECONDS   unrecorded load before a cluster's first workload (quick 5, full 30; 0: none)
         --duration SECONDS         override the profile's measured time per workload
@@ -176,6 +178,9 @@ record BenchOptions(
 
   /** The workloads this run measures: the standard ones, filtered, at {@link #rate} if set. */
   List<Workload> workloads() {
+    if (workloadFilter.equals(List.of("none"))) {
+      return List.of();
+    }
     return Workload.standard().stream()
         .filter(w -> workloadFilter.isEmpty()
             || workloadFilter.stream().anyMatch(f -> w.name().contains(f)))

@@ -112,11 +112,14 @@ public final class BenchRunner {
     String markdown = Report.markdown(run, results, rounds);
     Files.writeString(out.resolve("report.md"), markdown);
     Files.writeString(out.resolve("results.csv"), Report.csv(results));
-    Charts.write(results, out);
+    boolean charts = !options.workloads().isEmpty();
+    if (charts) {
+      Charts.write(results, out);
+    }
     System.out.println();
     System.out.println(markdown);
-    System.out.println("written: " + out.resolve("report.md") + ", results.csv, throughput.png, "
-        + "p99.png");
+    System.out.println("written: " + out.resolve("report.md") + ", results.csv"
+        + (charts ? ", throughput.png, p99.png" : ""));
   }
 
   /**

@@ -91,6 +91,14 @@ class BenchOptionsTest {
   }
 
   @Test
+  void workloadsNoneLeavesOnlyCheckPerfAndTheRestart() {
+    BenchOptions options = BenchOptions.parse("--workloads", "none", "--check-perf", "l");
+
+    assertThat(options.workloads()).isEmpty();
+    assertThat(options.profile().checkPerfLoads()).containsExactly("l");
+  }
+
+  @Test
   void badInputSaysWhatWasWrong() {
     assertThatThrownBy(() -> BenchOptions.parse("--only", "zookeeper"))
         .hasMessageContaining("--only takes etcd or kvorum, not 'zookeeper'");
