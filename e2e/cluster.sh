@@ -315,7 +315,7 @@ start_kvorum() {
   for i in 0 1 2; do
     name=${KVORUM_MEMBERS[$i]}
     mkdir -p "$RUN_DIR/kvorum/$name"; chmod 700 "$RUN_DIR/kvorum/$name"
-    start_daemon "$name" "$java" -Xmx512m -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED -jar "$jar" \
+    start_daemon "$name" "$java" -Xmx512m --enable-native-access=ALL-UNNAMED -jar "$jar" \
       --name "$name" --data-dir "$RUN_DIR/kvorum/$name" \
       --listen-client-urls "http://127.0.0.1:${KVORUM_CLIENT_PORTS[$i]}" \
       --advertise-client-urls "http://127.0.0.1:${KVORUM_CLIENT_PORTS[$i]}" \

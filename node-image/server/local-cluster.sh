@@ -31,7 +31,7 @@ start() {
       say "$name already running (pid $(cat "$dir/$name.pid"))"
       continue
     fi
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -jar "$jar" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" \
       --name "$name" --data-dir "$dir/$name" \
       --listen-client-urls "http://127.0.0.1:${client_ports[$i]}" \
       --advertise-client-urls "http://127.0.0.1:${client_ports[$i]}" \

@@ -34,12 +34,11 @@ record BenchOptions(
     int rounds) {
 
   /**
-   * The Kvorum members' JVM options when no {@code --kvorum-jvm-opt} is given: the collector the
-   * node image selects (its {@code JDK_JAVA_OPTIONS}, see {@code node-image/Dockerfile}), and the
-   * heap a container's memory limit would give. Without a limit the JVM takes a quarter of the
-   * machine's RAM and the peak RSS says more about the collector than about Kvorum.
+   * The Kvorum members' JVM options when no {@code --kvorum-jvm-opt} is given: the heap a
+   * container's memory limit would give. Without a limit the JVM takes a quarter of the machine's
+   * RAM and the peak RSS says more about the collector than about Kvorum.
    */
-  static final List<String> DEFAULT_KVORUM_JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseParallelGC");
+  static final List<String> DEFAULT_KVORUM_JVM_OPTIONS = List.of("-Xmx1g");
 
   static final String USAGE = """
       usage: BenchRunner [options]
@@ -51,7 +50,7 @@ record BenchOptions(
         --etcdctl PATH             etcdctl binary for check perf (default /usr/bin/etcdctl)
         --java PATH                java that runs Kvorum (default: the one running this)
         --kvorum-jvm-opt OPT       JVM option for Kvorum members (repeatable; replaces the default
-                                   -Xmx1g -XX:+UseParallelGC)
+                                   -Xmx1g)
         --out DIR                  results folder (default results/<timestamp>)
         --data-root DIR            where clusters keep their data (default: a new temp dir)
         --workloads A,B|none       only workloads whose name contains A or B (e.g. put,watch);
