@@ -103,7 +103,7 @@ public final class BenchRunner {
       }
       List<TargetResult> results = new ArrayList<>();
       for (BenchOptions.Target target : Rounds.order(options.targets(), round)) {
-        results.add(measure(target));
+        results.add(measure(target, round));
       }
       rounds.add(results);
     }
@@ -127,9 +127,12 @@ public final class BenchRunner {
    * the data set whatever the workloads left behind: (1) the workloads and check perf, (2) the
    * data set written, the members restarted on it. Each phase reports its own peak RSS.
    */
-  private TargetResult measure(BenchOptions.Target target) throws InterruptedException {
+  private TargetResult measure(BenchOptions.Target target, int round)
+      throws InterruptedException {
     Measured m = new Measured(target.label());
-    String name = target.label().toLowerCase(Locale.ROOT);
+    // each round's member logs and check perf logs get their own files
+    String name = target.label().toLowerCase(Locale.ROOT)
+        + (options.rounds() > 1 ? "-round" + round : "");
     try {
       onCluster(name, target.binary(), rss -> m.workloadRssKiB = rss, cluster -> {
         System.out.println(m.label + ": starting 3 members (load average " + m.loadBefore + ")");

@@ -13,7 +13,7 @@ import java.util.function.ToDoubleFunction;
  * Repeated rounds ({@code --rounds N}): each round measures every target again on fresh
  * clusters, and the report shows the median of each figure.
  *
- * <p>Why: on a shared 2-core machine a row can move 15-20 % between two runs of the same build
+ * <p>Why: on a shared 2-core machine a row can move 15-30 % between two runs of the same build
  * (background work, page cache, which core the leader lands on), which is as large as the
  * difference being measured. Alternating the order cancels slow drift: round 1 runs etcd then
  * Kvorum, round 2 Kvorum then etcd, and so on, so neither system always goes first onto a
