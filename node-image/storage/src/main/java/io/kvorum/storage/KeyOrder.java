@@ -6,7 +6,7 @@ import java.util.Comparator;
 
 /**
  * The order of etcd's keys: unsigned bytes, compared lexicographically, a prefix before the
- * longer key (Go's {@code bytes.Compare}).
+ * longer key (Go's {@code bytes.Compare}). A txn's value compare uses the same order.
  *
  * <p>Why not protobuf's {@code ByteString.unsignedLexicographicalComparator()}: it walks both
  * strings one byte at a time through iterators. Keys in a key space tend to share long prefixes

@@ -1,6 +1,5 @@
 package io.kvorum.storage.mvcc;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.KeyValue;
@@ -24,8 +23,7 @@ final class Compares {
       result = Long.compare(kv.getLease(), compareLease(c));
     } else {
       result = switch (c.getTarget()) {
-        case VALUE -> KeyOrder.UNSIGNED
-            .compare(kv.getValue(), c.getValue());
+        case VALUE -> KeyOrder.compare(kv.getValue(), c.getValue());
         case CREATE -> Long.compare(kv.getCreateRevision(), c.getCreateRevision());
         case MOD -> Long.compare(kv.getModRevision(), c.getModRevision());
         case VERSION -> Long.compare(kv.getVersion(), c.getVersion());
