@@ -2,16 +2,19 @@ package io.kvorum.storage.wal;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /** Reads the records of one segment and applies {@link Wal}'s recovery rules to its end. */
 final class SegmentReader {
   record Record(RecordType type, byte[] payload, long offset) {}
 
+  private static final byte[] ZEROS = new byte[64 * 1024];
+
   private final Path file;
   private final ByteBuffer data;
   private final boolean lastSegment;
-  private long tornAt = -1;
+  private int end = -1;
 
   SegmentReader(Path file, byte[] bytes, boolean lastSegment) {
     this.file = file;
@@ -19,9 +22,31 @@ final class SegmentReader {
     this.lastSegment = lastSegment;
   }
 
-  /** Where the torn tail starts, or -1 if the segment ended cleanly. */
-  long tornAt() {
-    return tornAt;
+  /**
+   * Where the records end, once {@link #next()} returned null: the offset a writer appends at.
+   * After it come the segment's preallocated zeros, possibly with a torn write among them.
+   */
+  long end() {
+    return end;
+  }
+
+  /**
+   * How many bytes after {@link #end()} a torn write left: up to the last non-zero byte. Zero
+   * when the segment ends cleanly, at the end of the file or in zeros.
+   */
+  long tornBytes() {
+    byte[] bytes = data.array();
+    for (int at = bytes.length; at > end; at -= ZEROS.length) {
+      int from = Math.max(end, at - ZEROS.length);
+      if (Arrays.mismatch(bytes, from, at, ZEROS, 0, at - from) >= 0) {
+        int last = at - 1;
+        while (bytes[last] == 0) {
+          last--;
+        }
+        return last + 1L - end;
+      }
+    }
+    return 0;
   }
 
   /** The next record, or null at the end (clean or torn). */
@@ -29,7 +54,7 @@ final class SegmentReader {
     int off = data.position();
     int remaining = data.remaining();
     if (remaining == 0) {
-      return null;
+      return end(off);
     }
     if (remaining < Wal.HEADER_BYTES) {
       return torn(off, "a partial record header");
@@ -42,14 +67,17 @@ final class SegmentReader {
       if (length == 0 && headerCrc == 0 && typeCode == 0 && payloadCrc == 0) {
         return torn(off, "a zero-filled header");
       }
+      if (zeroFrom(off + Wal.HEADER_BYTES)) {
+        return torn(off, "a final record header written in part");
+      }
       throw new WalCorruptException(file, off, "record header checksum mismatch");
     }
     RecordType type = RecordType.of(typeCode);
     if (type == null || length < 0) {
       throw new WalCorruptException(file, off, "unknown record type " + typeCode);
     }
-    long end = (long) off + Wal.HEADER_BYTES + length;
-    if (end > data.limit()) {
+    long recordEnd = (long) off + Wal.HEADER_BYTES + length;
+    if (recordEnd > data.limit()) {
       return torn(off, "a record cut short by the end of the file");
     }
     byte[] payload = new byte[length];
@@ -58,7 +86,7 @@ final class SegmentReader {
     CRC32C crc = new CRC32C();
     crc.update(payload);
     if ((int) crc.getValue() != payloadCrc) {
-      if (end == data.limit()) {
+      if (zeroFrom((int) recordEnd)) {
         return torn(off, "a final record with a bad checksum");
       }
       throw new WalCorruptException(file, off, "record payload checksum mismatch");
@@ -66,12 +94,33 @@ final class SegmentReader {
     return new Record(type, payload, off);
   }
 
+  /**
+   * The records end before a write a crash cut short (or, in the last segment, before its
+   * preallocated zeros). Only the last segment may end so: an earlier one was complete when the
+   * next was started.
+   */
   private Record torn(int off, String what) {
     if (!lastSegment) {
       throw new WalCorruptException(file, off, what + " in a segment that is not the last");
     }
-    tornAt = off;
+    return end(off);
+  }
+
+  private Record end(int off) {
+    end = off;
     data.position(data.limit());
     return null;
+  }
+
+  /** Whether every byte from {@code from} to the end of the segment is zero (or none is left). */
+  private boolean zeroFrom(int from) {
+    byte[] bytes = data.array();
+    for (int at = from; at < bytes.length; at += ZEROS.length) {
+      int to = Math.min(bytes.length, at + ZEROS.length);
+      if (Arrays.mismatch(bytes, at, to, ZEROS, 0, to - at) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

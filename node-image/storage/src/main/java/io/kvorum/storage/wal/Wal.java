@@ -34,6 +34,11 @@ import java.util.zip.CRC32C;
  * record, the latest snapshot marker and the latest hard state, so older segments can be
  * deleted once a snapshot covers their entries ({@link #releaseTo(long)}).
  *
+ * <p><b>Preallocation.</b> The last segment is a file of the full segment size whose unwritten
+ * rest is zeros, so an fsync after an append writes data only ({@link SpareSegments} says why
+ * and how much that saves). Records end where the zeros start. A segment is truncated to its
+ * records when it is cut, so only the last one has zeros at its end.
+ *
  * <p><b>Record.</b> 13-byte header, then the payload:
  * <pre>
  *   u32 length | u32 crc32c(length, type) | u8 type | u32 crc32c(payload) | payload
@@ -42,11 +47,11 @@ import java.util.zip.CRC32C;
  * write.
  *
  * <p><b>Recovery rules.</b> Reading stops cleanly at a <em>torn tail</em> of the last segment (a
- * partial header, a payload cut short by end of file, a zero-filled header, or a final record
- * whose payload checksum fails and which ends exactly at end of file) and the tail is cut off:
- * it was never fsynced, so never acknowledged. Any other damage (a bad header checksum, a bad
- * payload followed by more data, an unknown type, a short non-last segment) is a
- * {@link WalCorruptException} naming the file and offset; nothing is skipped.
+ * partial header, a payload cut short by end of file, a final record whose header or payload
+ * checksum fails and after which there are only zeros or the end of the file) and the tail is
+ * zeroed: it was never fsynced, so never acknowledged. Any other damage (a bad header checksum
+ * or a bad payload followed by more data, an unknown type, a short or zero-filled non-last
+ * segment) is a {@link WalCorruptException} naming the file and offset; nothing is skipped.
  *
  * <p><b>Group commit.</b> {@link #save} writes the hard state and all entries of one Raft
  * {@code Ready} with one write and, when {@code mustSync}, one {@code fsync}, whose duration is
@@ -62,6 +67,7 @@ public final class Wal implements AutoCloseable {
   private final long segmentBytes;
   private final ByteString metadata;
   private final LatencyHistogram fsyncDurations = new LatencyHistogram();
+  private final SpareSegments spares;
   private FileChannel tail;
   private long tailSeq;
   private long lastIndex;
@@ -76,6 +82,7 @@ public final class Wal implements AutoCloseable {
     this.lastIndex = lastIndex;
     this.hardState = hardState;
     this.snapshot = snapshot;
+    this.spares = new SpareSegments(dir, segmentBytes);
   }
 
   /** Whether {@code dir} holds at least one WAL segment. */
@@ -146,6 +153,7 @@ public final class Wal implements AutoCloseable {
     List<SnapshotMetadata> snaps = new ArrayList<>();
     NavigableMap<Long, Entry> entries = new TreeMap<>();
     long repaired = 0;
+    long tailEnd = 0;
     try {
       for (int i = 0; i < files.size(); i++) {
         Path f = files.get(i);
@@ -173,12 +181,9 @@ public final class Wal implements AutoCloseable {
             }
           }
         }
-        if (last && r.tornAt() >= 0) {
-          repaired = Files.size(f) - r.tornAt();
-          try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            ch.truncate(r.tornAt());
-            ch.force(true);
-          }
+        if (last) {
+          repaired = r.tornBytes();
+          tailEnd = r.end();
         }
       }
       long lastIndex = entries.isEmpty() ? lastSnap.getIndex() : entries.lastKey();
@@ -187,7 +192,7 @@ public final class Wal implements AutoCloseable {
       Path tailFile = files.getLast();
       wal.tailSeq = parse(tailFile)[0];
       wal.tail = FileChannel.open(tailFile, StandardOpenOption.WRITE);
-      wal.tail.position(wal.tail.size());
+      wal.preallocateTail(tailEnd, repaired > 0);
       return new Replay(wal, wal.metadata, hs, entries, snaps, repaired);
     } catch (InvalidProtocolBufferException e) {
       throw new WalCorruptException("wal: a checksummed record in " + dir
@@ -312,20 +317,28 @@ public final class Wal implements AutoCloseable {
 
   private void cutIfFull() {
     try {
-      if (tail.size() >= segmentBytes) {
+      long written = tail.position();
+      if (written >= segmentBytes) {
         sync();
+        tail.truncate(written);
+        tail.force(true);
         tail.close();
         startSegment(tailSeq + 1, lastIndex + 1);
+      } else if (written >= segmentBytes / 2) {
+        spares.prepare();
       }
     } catch (IOException e) {
       throw new UncheckedIOException("wal: cannot cut a new segment in " + dir, e);
     }
   }
 
-  /** Writes a complete new segment under a temporary name, then renames it into place. */
+  /**
+   * Writes the head of a new segment into a zero-filled spare, then renames it into place: the
+   * segment appears complete or not at all.
+   */
   private void startSegment(long seq, long firstIndex) throws IOException {
     String name = String.format("%016x-%016x.wal", seq, firstIndex);
-    Path tmp = dir.resolve(name + ".tmp");
+    Path spare = spares.take();
     Path target = dir.resolve(name);
     List<byte[]> head = new ArrayList<>();
     head.add(encode(RecordType.METADATA, metadata.toByteArray()));
@@ -335,16 +348,32 @@ public final class Wal implements AutoCloseable {
     if (!hardState.equals(HardState.getDefaultInstance())) {
       head.add(encode(RecordType.HARD_STATE, hardState.toByteArray()));
     }
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    long headBytes;
+    try (FileChannel ch = FileChannel.open(spare, StandardOpenOption.WRITE)) {
       writeFully(ch, head);
-      ch.force(true);
+      headBytes = ch.position();
+      ch.force(false);
     }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
     syncDir(dir);
     tail = FileChannel.open(target, StandardOpenOption.WRITE);
-    tail.position(tail.size());
+    tail.position(headBytes);
     tailSeq = seq;
+  }
+
+  /**
+   * Positions the reopened last segment at {@code end}, where its records end, and makes
+   * everything after them zeros up to the segment size: a torn write is wiped (a shorter record
+   * written over it later must not be followed by its remains), and a segment from a build that
+   * did not preallocate gets its zeros.
+   */
+  private void preallocateTail(long end, boolean torn) throws IOException {
+    if (torn || tail.size() < segmentBytes) {
+      tail.truncate(end);
+      SpareSegments.zeroFill(tail, end, Math.max(end, segmentBytes));
+      tail.force(true);
+    }
+    tail.position(end);
   }
 
   private void write(List<byte[]> records) {
@@ -396,6 +425,7 @@ public final class Wal implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    spares.close();
     try {
       tail.close();
     } catch (IOException e) {

@@ -11,7 +11,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,13 +103,20 @@ class CrashIT {
     assertThat(Files.exists(dir.resolve("member/wal"))).as("nothing was created").isFalse();
   }
 
-  /** A prefix of a valid record at the end of the last segment: a write cut short by a crash. */
+  /**
+   * A prefix of a valid record (at least its header, so it is not mistaken for zeros) where the
+   * last segment's records end: a write cut short by a crash.
+   */
   private void appendTornRecord(Random rnd) throws IOException {
     List<Path> segments = Wal.segments(dir.resolve("member/wal"));
+    // Random data ending in a non-zero byte: the zeros after a prefix cannot complete it.
+    byte[] data = new byte[200];
+    rnd.nextBytes(data);
+    data[data.length - 1] = 1;
     byte[] rec = Wal.encode(RecordType.ENTRY, Entry.newBuilder().setIndex(1L << 40).setTerm(1)
-        .setData(com.google.protobuf.ByteString.copyFrom(new byte[200])).build().toByteArray());
-    Files.write(segments.getLast(), Arrays.copyOf(rec, 1 + rnd.nextInt(rec.length - 1)),
-        StandardOpenOption.APPEND);
+        .setData(com.google.protobuf.ByteString.copyFrom(data)).build().toByteArray());
+    Path last = segments.getLast();
+    WalTest.writeAt(last, WalTest.recordsEnd(last), Arrays.copyOf(rec, Wal.HEADER_BYTES + rnd.nextInt(rec.length - Wal.HEADER_BYTES)));
   }
 
   private Run start(long stopAt, int seed) throws IOException {

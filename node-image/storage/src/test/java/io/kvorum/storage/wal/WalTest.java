@@ -81,13 +81,14 @@ class WalTest {
       wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
     }
     Path seg = Wal.segments(dir).getLast();
-    long clean = Files.size(seg);
+    long clean = recordsEnd(seg);
     byte[] partial = Wal.encode(RecordType.ENTRY, entry(6, 1).toByteArray());
-    Files.write(seg, java.util.Arrays.copyOf(partial, partial.length - 3), StandardOpenOption.APPEND);
+    writeAt(seg, clean, java.util.Arrays.copyOf(partial, partial.length - 3));
 
     Wal.Replay r = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES);
     assertThat(r.repairedTailBytes()).isEqualTo(partial.length - 3);
-    assertThat(Files.size(seg)).isEqualTo(clean);
+    assertThat(recordsEnd(seg)).isEqualTo(clean);
+    assertThat(zerosFrom(seg, clean)).as("the torn write was wiped").isTrue();
     assertThat(r.entriesAfter(0)).isEqualTo(entries(1, 5, 1));
     r.wal().save(HardState.getDefaultInstance(), entries(6, 7, 1), true);
     r.wal().close();
@@ -102,7 +103,7 @@ class WalTest {
       wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
     }
     Path seg = Wal.segments(dir).getLast();
-    flipByte(seg, Files.size(seg) - 2);
+    flipByte(seg, recordsEnd(seg) - 2);
     Wal.Replay r = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES);
     r.wal().close();
     assertThat(r.entriesAfter(0)).isEqualTo(entries(1, 4, 1));
@@ -114,8 +115,10 @@ class WalTest {
       wal.save(HardState.getDefaultInstance(), entries(1, 50, 1), true);
     }
     Path seg = Wal.segments(dir).getLast();
-    long size = Files.size(seg);
+    long size = recordsEnd(seg);
+    byte[] before = Files.readAllBytes(seg);
     flipByte(seg, size / 2);
+    before[(int) (size / 2)] ^= 0x5a;
     assertThatThrownBy(() -> Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES))
         .isInstanceOf(WalCorruptException.class)
         .hasMessageContaining(seg.toString())
@@ -125,7 +128,7 @@ class WalTest {
           assertThat(w.file()).isEqualTo(seg);
           assertThat(w.offset()).isBetween(0L, size / 2);
         });
-    assertThat(Files.size(seg)).as("nothing was truncated").isEqualTo(size);
+    assertThat(Files.readAllBytes(seg)).as("nothing was changed").isEqualTo(before);
   }
 
   @Test
@@ -136,7 +139,7 @@ class WalTest {
     }
     Path seg = Wal.segments(dir).getLast();
     // the first byte of the third entry record's length: it would point past end of file
-    long offset = Files.size(seg) - 4L * Wal.encode(RecordType.ENTRY, entry(3, 1).toByteArray()).length;
+    long offset = recordsEnd(seg) - 4L * Wal.encode(RecordType.ENTRY, entry(3, 1).toByteArray()).length;
     flipByte(seg, offset);
     assertThatThrownBy(() -> Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES))
         .isInstanceOf(WalCorruptException.class)
@@ -179,6 +182,117 @@ class WalTest {
     assertThatThrownBy(() -> r.entriesAfter(0))
         .isInstanceOf(WalCorruptException.class)
         .hasMessageContaining("are missing");
+  }
+
+  @Test
+  void theLastSegmentIsPreallocatedAndAppendsOverwriteItsZeros() throws IOException {
+    long segment = 64 * 1024;
+    try (Wal wal = Wal.create(dir, META, segment)) {
+      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
+    }
+    Path seg = Wal.segments(dir).getLast();
+    long end = recordsEnd(seg);
+    assertThat(Files.size(seg)).isEqualTo(segment);
+    assertThat(zerosFrom(seg, end)).isTrue();
+
+    Wal.Replay r = Wal.open(dir, segment);
+    assertThat(r.repairedTailBytes()).as("zeros are not damage").isZero();
+    r.wal().save(HardState.getDefaultInstance(), entries(6, 9, 1), true);
+    r.wal().close();
+    assertThat(Files.size(seg)).isEqualTo(segment);
+    assertThat(recordsEnd(seg)).isGreaterThan(end);
+    Wal.Replay again = Wal.open(dir, segment);
+    again.wal().close();
+    assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 9, 1));
+    assertThat(dir.toFile().list()).as("no spare is left behind").containsExactly(seg.getFileName().toString());
+  }
+
+  @Test
+  void cutSegmentsAreTruncatedToTheirRecords() throws IOException {
+    long segment = 2048;
+    try (Wal wal = Wal.create(dir, META, segment)) {
+      for (long i = 1; i <= 200; i += 10) {
+        wal.save(HardState.getDefaultInstance(), entries(i, i + 9, 1), true);
+      }
+    }
+    List<Path> segments = Wal.segments(dir);
+    assertThat(segments.size()).isGreaterThan(2);
+    for (Path p : segments.subList(0, segments.size() - 1)) {
+      assertThat(Files.size(p)).as("%s", p).isEqualTo(recordsEnd(p)).isGreaterThanOrEqualTo(segment);
+    }
+    assertThat(Files.size(segments.getLast())).isEqualTo(segment);
+    Wal.Replay r = Wal.open(dir, segment);
+    r.wal().close();
+    assertThat(r.entriesAfter(0)).isEqualTo(entries(1, 200, 1));
+  }
+
+  @Test
+  void aWriteThatLandedAfterAZeroHeaderIsTornAndWiped() throws IOException {
+    long segment = 64 * 1024;
+    try (Wal wal = Wal.create(dir, META, segment)) {
+      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
+    }
+    Path seg = Wal.segments(dir).getLast();
+    long end = recordsEnd(seg);
+    // a crash persisted the second page of a write but not its first
+    writeAt(seg, end + 4096, Wal.encode(RecordType.ENTRY, entry(7, 1).toByteArray()));
+
+    Wal.Replay r = Wal.open(dir, segment);
+    assertThat(r.entriesAfter(0)).isEqualTo(entries(1, 5, 1));
+    assertThat(r.repairedTailBytes()).isEqualTo(4096 + Wal.encode(RecordType.ENTRY, entry(7, 1).toByteArray()).length);
+    assertThat(zerosFrom(seg, end)).isTrue();
+    r.wal().save(HardState.getDefaultInstance(), entries(6, 6, 1), true);
+    r.wal().close();
+    Wal.Replay again = Wal.open(dir, segment);
+    again.wal().close();
+    assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 6, 1));
+    assertThat(again.repairedTailBytes()).isZero();
+  }
+
+  @Test
+  void aShortLastSegmentFromAnOlderBuildGetsItsZeros() throws IOException {
+    long segment = 64 * 1024;
+    try (Wal wal = Wal.create(dir, META, segment)) {
+      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
+    }
+    Path seg = Wal.segments(dir).getLast();
+    long end = recordsEnd(seg);
+    try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+      ch.truncate(end);
+    }
+    Wal.Replay r = Wal.open(dir, segment);
+    assertThat(r.repairedTailBytes()).isZero();
+    assertThat(Files.size(seg)).isEqualTo(segment);
+    r.wal().save(HardState.getDefaultInstance(), entries(6, 6, 1), true);
+    r.wal().close();
+    Wal.Replay again = Wal.open(dir, segment);
+    again.wal().close();
+    assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 6, 1));
+  }
+
+  /** Where a segment's records end (the rest is zeros or a torn write). */
+  static long recordsEnd(Path segment) throws IOException {
+    SegmentReader r = new SegmentReader(segment, Files.readAllBytes(segment), true);
+    while (r.next() != null) {
+      // read to the end
+    }
+    return r.end();
+  }
+
+  static boolean zerosFrom(Path file, long offset) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    for (int i = (int) offset; i < bytes.length; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static void writeAt(Path file, long offset, byte[] bytes) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(bytes), offset);
+    }
   }
 
   static void flipByte(Path file, long offset) throws IOException {
