@@ -89,7 +89,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     return wal.metadata();
   }
 
-  /** Bytes of a torn tail cut off during recovery (0 if the WAL ended cleanly). */
+  /** Non-zero bytes of a torn write wiped during recovery (0 if the WAL ended cleanly). */
   public long repairedTailBytes() {
     return repairedTailBytes;
   }
