@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,20 @@ class KeyOrderTest {
       ByteString b = random.nextInt(4) == 0 ? a : mutate(a, random);
       assertEquals(Integer.signum(PROTOBUF.compare(a, b)), Integer.signum(KeyOrder.compare(a, b)), () -> a + " vs " + b);
       assertEquals(Integer.signum(PROTOBUF.compare(b, a)), Integer.signum(KeyOrder.compare(b, a)), () -> b + " vs " + a);
+    }
+  }
+
+  /** The key index compares byte arrays with the JDK's unsigned compare: it must be this order. */
+  @Test
+  void isTheOrderOfTheJdksUnsignedArrayCompare() {
+    Random random = new Random(11);
+    for (int i = 0; i < 20_000; i++) {
+      ByteString a = randomKey(random);
+      ByteString b = random.nextInt(4) == 0 ? a : mutate(a, random);
+      assertEquals(
+          Integer.signum(KeyOrder.compare(a, b)),
+          Integer.signum(Arrays.compareUnsigned(a.toByteArray(), b.toByteArray())),
+          () -> a + " vs " + b);
     }
   }
 

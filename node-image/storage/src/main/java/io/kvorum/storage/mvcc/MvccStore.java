@@ -799,7 +799,7 @@ public final class MvccStore implements AutoCloseable {
       }
     }
     Revision rev = tw.next();
-    KeyIndex.Found f = index.get(p.getKey(), rev.main());
+    KeyIndex.Found f = index.put(p.getKey(), rev);
     KeyValue kv = KeyValue.newBuilder()
         .setKey(p.getKey())
         .setValue(value)
@@ -809,7 +809,6 @@ public final class MvccStore implements AutoCloseable {
         .setLease(lease)
         .build();
     writeValue(rev, kv, false);
-    index.put(p.getKey(), rev);
     lessor.attach(p.getKey(), lease);
     uncommittedEvents.add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
     return resp.setHeader(header(rev.main())).build();
