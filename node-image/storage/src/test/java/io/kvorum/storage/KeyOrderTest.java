@@ -33,6 +33,24 @@ class KeyOrderTest {
     }
   }
 
+  /** Comparing flat strings (the usual case: keys parsed from requests) reads them in place. */
+  @Test
+  void comparingFlatStringsAllocatesNothing() {
+    ByteString a = ByteString.copyFrom(new byte[256]);
+    ByteString b = ByteString.copyFrom(new byte[300]).substring(10, 266);
+    KeyOrder.compare(a, b); // the thread's receivers
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    int sum = 0;
+    for (int i = 0; i < 10_000; i++) {
+      sum += KeyOrder.compare(a, b);
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertEquals(0, sum);
+    assertTrue(allocated < 10_000, "10,000 comparisons allocated " + allocated + " bytes");
+  }
+
   /** The key index compares byte arrays with the JDK's unsigned compare: it must be this order. */
   @Test
   void isTheOrderOfTheJdksUnsignedArrayCompare() {
