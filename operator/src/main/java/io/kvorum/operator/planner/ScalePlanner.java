@@ -36,7 +36,7 @@ final class ScalePlanner {
     if (learner.isPresent()) {
       ObservedMember l = learner.get();
       if (l.healthy() && o.caughtUp(l)) {
-        b.event(Notice.normal("MemberPromoted", l.name() + " caught up and becomes a voter"));
+        // The executor records MemberPromoted once the promotion succeeded.
         return Optional.of(b.finish(new PromoteLearner(l.ordinal(), l.memberId())));
       }
       return Optional.of(b.finish(new Wait("learner " + l.name() + " is catching up")));
