@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 class KeyOrderTest {
@@ -24,13 +25,10 @@ class KeyOrderTest {
 
   @Test
   void agreesWithProtobufOnLongSharedPrefixesSlicesAndRopes() {
-    Random random = new Random(7);
-    for (int i = 0; i < 20_000; i++) {
-      ByteString a = randomKey(random);
-      ByteString b = random.nextInt(4) == 0 ? a : mutate(a, random);
+    forRandomPairs(7, (a, b) -> {
       assertEquals(Integer.signum(PROTOBUF.compare(a, b)), Integer.signum(KeyOrder.compare(a, b)), () -> a + " vs " + b);
       assertEquals(Integer.signum(PROTOBUF.compare(b, a)), Integer.signum(KeyOrder.compare(b, a)), () -> b + " vs " + a);
-    }
+    });
   }
 
   /** Comparing flat strings (the usual case: keys parsed from requests) reads them in place. */
@@ -54,14 +52,18 @@ class KeyOrderTest {
   /** The key index compares byte arrays with the JDK's unsigned compare: it must be this order. */
   @Test
   void isTheOrderOfTheJdksUnsignedArrayCompare() {
-    Random random = new Random(11);
+    forRandomPairs(11, (a, b) -> assertEquals(
+        Integer.signum(KeyOrder.compare(a, b)),
+        Integer.signum(Arrays.compareUnsigned(a.toByteArray(), b.toByteArray())),
+        () -> a + " vs " + b));
+  }
+
+  /** 20,000 pairs: a random key, and the same key or a variation of it. */
+  private static void forRandomPairs(long seed, BiConsumer<ByteString, ByteString> check) {
+    Random random = new Random(seed);
     for (int i = 0; i < 20_000; i++) {
       ByteString a = randomKey(random);
-      ByteString b = random.nextInt(4) == 0 ? a : mutate(a, random);
-      assertEquals(
-          Integer.signum(KeyOrder.compare(a, b)),
-          Integer.signum(Arrays.compareUnsigned(a.toByteArray(), b.toByteArray())),
-          () -> a + " vs " + b);
+      check.accept(a, random.nextInt(4) == 0 ? a : mutate(a, random));
     }
   }
 

@@ -15,6 +15,8 @@ final class SegmentReader {
   private final ByteBuffer data;
   private final boolean lastSegment;
   private int end = -1;
+  /** The offset of the segment's last non-zero byte (-1: none), found on first use. */
+  private int lastNonZero = Integer.MIN_VALUE;
 
   SegmentReader(Path file, byte[] bytes, boolean lastSegment) {
     this.file = file;
@@ -35,18 +37,7 @@ final class SegmentReader {
    * when the segment ends cleanly, at the end of the file or in zeros.
    */
   long tornBytes() {
-    byte[] bytes = data.array();
-    for (int at = bytes.length; at > end; at -= ZEROS.length) {
-      int from = Math.max(end, at - ZEROS.length);
-      if (Arrays.mismatch(bytes, from, at, ZEROS, 0, at - from) >= 0) {
-        int last = at - 1;
-        while (bytes[last] == 0) {
-          last--;
-        }
-        return last + 1L - end;
-      }
-    }
-    return 0;
+    return Math.max(0, lastNonZero() + 1L - end);
   }
 
   /** The next record, or null at the end (clean or torn). */
@@ -114,13 +105,25 @@ final class SegmentReader {
 
   /** Whether every byte from {@code from} to the end of the segment is zero (or none is left). */
   private boolean zeroFrom(int from) {
-    byte[] bytes = data.array();
-    for (int at = from; at < bytes.length; at += ZEROS.length) {
-      int to = Math.min(bytes.length, at + ZEROS.length);
-      if (Arrays.mismatch(bytes, at, to, ZEROS, 0, to - at) >= 0) {
-        return false;
+    return lastNonZero() < from;
+  }
+
+  /** Scans back from the end, a chunk of zeros at a time: a preallocated tail is mostly zeros. */
+  private int lastNonZero() {
+    if (lastNonZero == Integer.MIN_VALUE) {
+      byte[] bytes = data.array();
+      int last = -1;
+      for (int at = bytes.length; at > 0 && last < 0; at -= ZEROS.length) {
+        int from = Math.max(0, at - ZEROS.length);
+        if (Arrays.mismatch(bytes, from, at, ZEROS, 0, at - from) >= 0) {
+          last = at - 1;
+          while (bytes[last] == 0) {
+            last--;
+          }
+        }
       }
+      lastNonZero = last;
     }
-    return true;
+    return lastNonZero;
   }
 }

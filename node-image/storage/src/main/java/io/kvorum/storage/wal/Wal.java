@@ -192,7 +192,7 @@ public final class Wal implements AutoCloseable {
       Path tailFile = files.getLast();
       wal.tailSeq = parse(tailFile)[0];
       wal.tail = FileChannel.open(tailFile, StandardOpenOption.WRITE);
-      wal.preallocateTail(tailEnd, repaired > 0);
+      wal.preallocateTail(tailEnd, repaired);
       return new Replay(wal, wal.metadata, hs, entries, snaps, repaired);
     } catch (InvalidProtocolBufferException e) {
       throw new WalCorruptException("wal: a checksummed record in " + dir
@@ -363,14 +363,15 @@ public final class Wal implements AutoCloseable {
 
   /**
    * Positions the reopened last segment at {@code end}, where its records end, and makes
-   * everything after them zeros up to the segment size: a torn write is wiped (a shorter record
-   * written over it later must not be followed by its remains), and a segment from a build that
-   * did not preallocate gets its zeros.
+   * everything after them zeros up to the segment size: the {@code tornBytes} of a torn write are
+   * wiped (a shorter record written over it later must not be followed by its remains), and a
+   * segment from a build that did not preallocate gets its zeros.
    */
-  private void preallocateTail(long end, boolean torn) throws IOException {
-    if (torn || tail.size() < segmentBytes) {
-      tail.truncate(end);
-      SpareSegments.zeroFill(tail, end, Math.max(end, segmentBytes));
+  private void preallocateTail(long end, long tornBytes) throws IOException {
+    long size = tail.size();
+    if (tornBytes > 0 || size < segmentBytes) {
+      SpareSegments.zeroFill(tail, end, end + tornBytes);
+      SpareSegments.zeroFill(tail, size, segmentBytes);
       tail.force(true);
     }
     tail.position(end);

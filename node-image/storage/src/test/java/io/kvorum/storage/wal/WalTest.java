@@ -186,23 +186,16 @@ class WalTest {
 
   @Test
   void theLastSegmentIsPreallocatedAndAppendsOverwriteItsZeros() throws IOException {
-    long segment = 64 * 1024;
-    try (Wal wal = Wal.create(dir, META, segment)) {
-      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
-    }
-    Path seg = Wal.segments(dir).getLast();
+    Path seg = preallocatedWalOfFiveEntries();
     long end = recordsEnd(seg);
-    assertThat(Files.size(seg)).isEqualTo(segment);
+    assertThat(Files.size(seg)).isEqualTo(SMALL_SEGMENT);
     assertThat(zerosFrom(seg, end)).isTrue();
 
-    Wal.Replay r = Wal.open(dir, segment);
+    Wal.Replay r = Wal.open(dir, SMALL_SEGMENT);
     assertThat(r.repairedTailBytes()).as("zeros are not damage").isZero();
-    r.wal().save(HardState.getDefaultInstance(), entries(6, 9, 1), true);
-    r.wal().close();
-    assertThat(Files.size(seg)).isEqualTo(segment);
+    Wal.Replay again = appendAndReopen(r, entries(6, 9, 1));
+    assertThat(Files.size(seg)).isEqualTo(SMALL_SEGMENT);
     assertThat(recordsEnd(seg)).isGreaterThan(end);
-    Wal.Replay again = Wal.open(dir, segment);
-    again.wal().close();
     assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 9, 1));
     assertThat(dir.toFile().list()).as("no spare is left behind").containsExactly(seg.getFileName().toString());
   }
@@ -228,46 +221,51 @@ class WalTest {
 
   @Test
   void aWriteThatLandedAfterAZeroHeaderIsTornAndWiped() throws IOException {
-    long segment = 64 * 1024;
-    try (Wal wal = Wal.create(dir, META, segment)) {
-      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
-    }
-    Path seg = Wal.segments(dir).getLast();
+    Path seg = preallocatedWalOfFiveEntries();
     long end = recordsEnd(seg);
     // a crash persisted the second page of a write but not its first
     writeAt(seg, end + 4096, Wal.encode(RecordType.ENTRY, entry(7, 1).toByteArray()));
 
-    Wal.Replay r = Wal.open(dir, segment);
+    Wal.Replay r = Wal.open(dir, SMALL_SEGMENT);
     assertThat(r.entriesAfter(0)).isEqualTo(entries(1, 5, 1));
     assertThat(r.repairedTailBytes()).isEqualTo(4096 + Wal.encode(RecordType.ENTRY, entry(7, 1).toByteArray()).length);
     assertThat(zerosFrom(seg, end)).isTrue();
-    r.wal().save(HardState.getDefaultInstance(), entries(6, 6, 1), true);
-    r.wal().close();
-    Wal.Replay again = Wal.open(dir, segment);
-    again.wal().close();
+    Wal.Replay again = appendAndReopen(r, entries(6, 6, 1));
     assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 6, 1));
     assertThat(again.repairedTailBytes()).isZero();
   }
 
   @Test
   void aShortLastSegmentFromAnOlderBuildGetsItsZeros() throws IOException {
-    long segment = 64 * 1024;
-    try (Wal wal = Wal.create(dir, META, segment)) {
-      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
-    }
-    Path seg = Wal.segments(dir).getLast();
+    Path seg = preallocatedWalOfFiveEntries();
     long end = recordsEnd(seg);
     try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
       ch.truncate(end);
     }
-    Wal.Replay r = Wal.open(dir, segment);
+    Wal.Replay r = Wal.open(dir, SMALL_SEGMENT);
     assertThat(r.repairedTailBytes()).isZero();
-    assertThat(Files.size(seg)).isEqualTo(segment);
-    r.wal().save(HardState.getDefaultInstance(), entries(6, 6, 1), true);
-    r.wal().close();
-    Wal.Replay again = Wal.open(dir, segment);
-    again.wal().close();
+    assertThat(Files.size(seg)).isEqualTo(SMALL_SEGMENT);
+    Wal.Replay again = appendAndReopen(r, entries(6, 6, 1));
     assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 6, 1));
+  }
+
+  private static final long SMALL_SEGMENT = 64 * 1024;
+
+  /** A new WAL with small segments holding entries 1-5; returns its (only) segment. */
+  private Path preallocatedWalOfFiveEntries() {
+    try (Wal wal = Wal.create(dir, META, SMALL_SEGMENT)) {
+      wal.save(HardState.getDefaultInstance(), entries(1, 5, 1), true);
+    }
+    return Wal.segments(dir).getLast();
+  }
+
+  /** Appends {@code more} to a replayed WAL, closes it, and replays it again. */
+  private Wal.Replay appendAndReopen(Wal.Replay r, List<Entry> more) {
+    r.wal().save(HardState.getDefaultInstance(), more, true);
+    r.wal().close();
+    Wal.Replay again = Wal.open(dir, SMALL_SEGMENT);
+    again.wal().close();
+    return again;
   }
 
   /** Where a segment's records end (the rest is zeros or a torn write). */
