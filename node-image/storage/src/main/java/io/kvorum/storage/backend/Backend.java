@@ -37,7 +37,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class Backend implements AutoCloseable {
   static {
-    RocksDB.loadLibrary();
+    RocksDbLibrary.load();
   }
 
   private final Path dir;
