@@ -30,7 +30,8 @@ class GrpcMemberClientIT {
 
   static Process etcd;
   static URI clientUrl;
-  static Path dataDir;
+  /** etcd's data dir and log; JUnit deletes it after the class. */
+  @TempDir static Path dataDir;
 
   @BeforeAll
   static void startEtcd() throws Exception {
@@ -38,14 +39,13 @@ class GrpcMemberClientIT {
     Assumptions.assumeTrue(Files.isExecutable(binary), "etcd 3.4 not installed: apt-get install -y etcd-server");
     int client = freePort();
     int peer = freePort();
-    dataDir = Files.createTempDirectory("kvorum-etcd");
     clientUrl = URI.create("http://127.0.0.1:" + client);
     String peerUrl = "http://127.0.0.1:" + peer;
-    etcd = new ProcessBuilder(binary.toString(), "--name", "m0", "--data-dir", dataDir.toString(),
+    etcd = new ProcessBuilder(binary.toString(), "--name", "m0", "--data-dir", dataDir.resolve("data").toString(),
         "--listen-client-urls", clientUrl.toString(), "--advertise-client-urls", clientUrl.toString(),
         "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
         "--initial-cluster", "m0=" + peerUrl, "--logger", "zap", "--log-outputs", "stderr")
-        .redirectErrorStream(true).redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(dataDir.resolve("etcd.log").toFile()).start();
     HttpClient http = HttpClient.newHttpClient();
     Instant deadline = Instant.now().plusSeconds(30);
     while (true) {

@@ -35,6 +35,9 @@ class GrpcMemberClientTlsIT {
   static Issued operator;
   static final CertificateIssuer ISSUER = new CertificateIssuer();
 
+  /** Certificates, etcd's data dir and log; JUnit deletes it after the class. */
+  @TempDir static Path dir;
+
   @BeforeAll
   static void startEtcdWithTls() throws Exception {
     Path binary = Path.of("/usr/bin/etcd");
@@ -44,7 +47,6 @@ class GrpcMemberClientTlsIT {
     Issued member = ISSUER.issue(ca, "demo-0", Usage.MEMBER, List.of("demo-0" + DOMAIN, "localhost"), List.of("127.0.0.1"),
         now, Duration.ofHours(1));
     operator = ISSUER.issue(ca, "root", Usage.CLIENT, List.of(), List.of(), now, Duration.ofHours(1));
-    Path dir = Files.createTempDirectory("kvorum-etcd-tls");
     Files.writeString(dir.resolve("tls.crt"), member.certificatePem());
     Files.writeString(dir.resolve("tls.key"), member.keyPem());
     Files.writeString(dir.resolve("ca.crt"), ca.certificatePem());
