@@ -138,12 +138,7 @@ public final class Main {
     if (signal.isDone()) {
       LOG.info("received signal; shutting down", "signal", "SIG" + signal.join());
     }
-    clientPort.close();
-    clientFacing.close();
-    server.close();
-    if (server.terminated().isCompletedExceptionally()) {
-      return 1;
-    }
-    return 0;
+    boolean clean = new Shutdown().then("client port", clientPort).then("auth", clientFacing).then("member", server).closeAll();
+    return clean && !server.terminated().isCompletedExceptionally() ? 0 : 1;
   }
 }
