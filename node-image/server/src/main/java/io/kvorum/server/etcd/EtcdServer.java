@@ -191,6 +191,10 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("member-background").factory());
   private final Map<Long, CompletableFuture<Object>> waits = new ConcurrentHashMap<>();
+  /** Times out proposals and linearizable reads; its own thread, as background tasks may block. */
+  private final Deadlines deadlines = new Deadlines();
+  private final ScheduledExecutorService deadlineSweeper =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("request-deadlines").factory());
   private final AtomicLong nextRequestId;
   private final Map<Long, Path> receivedSnapshots = new ConcurrentHashMap<>();
   private final Map<Long, Long> revokesInFlight = new ConcurrentHashMap<>();
@@ -425,6 +429,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     }
     peerServer.start(config.listenPeerUrls(), tls.peer());
     loop.start();
+    deadlineSweeper.scheduleWithFixedDelay(() -> deadlines.expire(System.nanoTime()), 50, 50, TimeUnit.MILLISECONDS);
     background.scheduleWithFixedDelay(guard(this::publishAttributes), 0, 500, TimeUnit.MILLISECONDS);
     background.scheduleWithFixedDelay(guard(this::revokeExpiredLeases), 500, 500, TimeUnit.MILLISECONDS);
     background.scheduleWithFixedDelay(guard(this::monitorVersions), 1000, 1000, TimeUnit.MILLISECONDS);
@@ -969,7 +974,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     CompletableFuture<Object> wait = new CompletableFuture<>();
     waits.put(id, wait);
     metrics.proposalsPending.inc();
-    return wait.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    return deadlines.failAfter(wait, requestDeadline())
         .handle(
             (r, t) -> {
               if (waits.remove(id) != null) {
@@ -984,6 +989,10 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
               }
               return r;
             });
+  }
+
+  private long requestDeadline() {
+    return System.nanoTime() + requestTimeout.toNanos();
   }
 
   private void answer(long id, Object result) {
@@ -1007,7 +1016,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     loop.submit(() -> readsWaitingForIndex.add(f));
-    return f.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    return deadlines.failAfter(f, requestDeadline())
         .exceptionally(
             t -> {
               throw new java.util.concurrent.CompletionException(Errors.client(t));
@@ -1870,6 +1879,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     }
     stopping = true;
     background.shutdownNow();
+    deadlineSweeper.shutdownNow();
     loop.stop(Duration.ofSeconds(5));
     peerServer.close();
     transport.close();
