@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A KVCluster with {@code spec.tls.mode: Generated} on the local Kubernetes, in the order a user
@@ -36,14 +37,14 @@ class TlsClusterE2E {
 
   private LocalKube kube;
   private ClusterView cluster;
-  private Path certs;
+  /** The operator's client certificate and key, copied out of its Secret; deleted after the class. */
+  @TempDir Path certs;
 
   @BeforeAll
   void freshNamespace() throws Exception {
     kube = LocalKube.prepare();
     cluster = new ClusterView(kube, NAMESPACE, CLUSTER);
     kube.freshNamespace(NAMESPACE);
-    certs = Files.createTempDirectory("kvorum-e2e-tls");
   }
 
   @AfterAll
