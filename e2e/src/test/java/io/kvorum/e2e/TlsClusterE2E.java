@@ -37,8 +37,11 @@ class TlsClusterE2E {
 
   private LocalKube kube;
   private ClusterView cluster;
-  /** The operator's client certificate and key, copied out of its Secret; deleted after the class. */
-  @TempDir Path certs;
+  /**
+   * The operator's client certificate and key, copied once out of its Secret and used by every
+   * test; deleted after the class. Static: an instance field gets a new directory for each test.
+   */
+  @TempDir static Path certs;
 
   @BeforeAll
   void freshNamespace() throws Exception {
