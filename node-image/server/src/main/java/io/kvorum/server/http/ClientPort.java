@@ -5,6 +5,8 @@ import io.kvorum.server.api.EtcdNode;
 import io.kvorum.server.gateway.JsonGateway;
 import io.kvorum.server.grpc.EtcdServices;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.grpc.ServerInterceptors;
 import io.kvorum.server.tls.PortTls;
 import io.vertx.core.http.ClientAuth;
@@ -113,7 +115,10 @@ public final class ClientPort implements AutoCloseable {
     if (vertx != null) {
       throw new IllegalStateException("client port already started");
     }
-    vertx = Vertx.vertx();
+    // No class-path file resolving: the port serves no files, and Vert.x would otherwise make a
+    // vertx-cache-<uuid> directory in java.io.tmpdir that a killed member never removes.
+    vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
+        new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false)));
     EtcdServices services =
         new EtcdServices(node, options.maxRequestBytes(), options.maxTxnOps());
     GrpcIoServer grpc =
