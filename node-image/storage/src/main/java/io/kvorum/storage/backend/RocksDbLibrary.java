@@ -21,14 +21,10 @@ import org.rocksdb.RocksDB;
  * deletion can still leave a copy.
  */
 final class RocksDbLibrary {
-  private static boolean loaded;
-
   private RocksDbLibrary() {}
 
-  static synchronized void load() {
-    if (loaded) {
-      return;
-    }
+  /** Called once, from {@link Backend}'s class initializer. */
+  static void load() {
     Path dir;
     try {
       dir = Files.createTempDirectory("kvorum-rocksdb");
@@ -46,7 +42,6 @@ final class RocksDbLibrary {
     } finally {
       deleteTree(dir);
     }
-    loaded = true;
   }
 
   private static void deleteTree(Path dir) {
