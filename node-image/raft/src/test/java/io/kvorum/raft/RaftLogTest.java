@@ -111,6 +111,20 @@ class RaftLogTest {
     assertThatThrownBy(() -> log.entries(2, Long.MAX_VALUE))
         .isInstanceOf(Storage.CompactedException.class);
     assertThat(log.termOrZero(1)).isZero();
+    assertThat(log.termOrZero(5)).isZero();
+    assertThat(log.termOrZero(4)).isEqualTo(2);
+    assertThat(log.matchTerm(1, 1)).as("compacted").isFalse();
+    assertThat(log.matchTerm(2, 1)).as("the snapshot's index").isTrue();
+    assertThat(log.matchTerm(5, 0)).as("past the end, even with term 0").isFalse();
+  }
+
+  @Test
+  void findConflictNamesTheFirstNewOrDifferentEntryAcrossStableAndUnstable() {
+    RaftLog log = logWithTerms(1, 1, 2);
+    log.append(List.of(entry(4, 3), entry(5, 3)));
+    assertThat(log.findConflict(List.of(entry(2, 1), entry(3, 2), entry(4, 3)))).isZero();
+    assertThat(log.findConflict(List.of(entry(3, 2), entry(4, 4)))).isEqualTo(4);
+    assertThat(log.findConflict(List.of(entry(5, 3), entry(6, 3), entry(7, 3)))).isEqualTo(6);
   }
 
   @Test
