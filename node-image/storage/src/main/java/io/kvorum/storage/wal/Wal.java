@@ -9,7 +9,6 @@ import io.kvorum.storage.LatencyHistogram;
 import io.kvorum.storage.failpoint.Failpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +67,7 @@ public final class Wal implements AutoCloseable {
   private final ByteString metadata;
   private final LatencyHistogram fsyncDurations = new LatencyHistogram();
   private final SpareSegments spares;
+  private final RecordBuffer records = new RecordBuffer();
   private FileChannel tail;
   private long tailSeq;
   private long lastIndex;
@@ -212,14 +212,13 @@ public final class Wal implements AutoCloseable {
     if (!hsChanged && entries.isEmpty()) {
       return;
     }
-    List<byte[]> records = new ArrayList<>(entries.size() + 1);
     for (Entry e : entries) {
-      records.add(encode(RecordType.ENTRY, e.toByteArray()));
+      records.add(RecordType.ENTRY, e);
     }
     if (hsChanged) {
-      records.add(encode(RecordType.HARD_STATE, hs.toByteArray()));
+      records.add(RecordType.HARD_STATE, hs);
     }
-    write(records);
+    write();
     if (!entries.isEmpty()) {
       lastIndex = entries.getLast().getIndex();
     }
@@ -237,7 +236,8 @@ public final class Wal implements AutoCloseable {
    * and fsyncs. On replay, only snapshots with such a marker are used.
    */
   public synchronized void saveSnapshot(SnapshotMetadata meta) {
-    write(List.of(encode(RecordType.SNAPSHOT, meta.toByteArray())));
+    records.add(RecordType.SNAPSHOT, meta);
+    write();
     snapshot = meta;
     if (meta.getIndex() > lastIndex) {
       lastIndex = meta.getIndex();
@@ -340,17 +340,16 @@ public final class Wal implements AutoCloseable {
     String name = String.format("%016x-%016x.wal", seq, firstIndex);
     Path spare = spares.take();
     Path target = dir.resolve(name);
-    List<byte[]> head = new ArrayList<>();
-    head.add(encode(RecordType.METADATA, metadata.toByteArray()));
+    records.add(RecordType.METADATA, metadata);
     if (!snapshot.equals(SnapshotMetadata.getDefaultInstance())) {
-      head.add(encode(RecordType.SNAPSHOT, snapshot.toByteArray()));
+      records.add(RecordType.SNAPSHOT, snapshot);
     }
     if (!hardState.equals(HardState.getDefaultInstance())) {
-      head.add(encode(RecordType.HARD_STATE, hardState.toByteArray()));
+      records.add(RecordType.HARD_STATE, hardState);
     }
     long headBytes;
     try (FileChannel ch = FileChannel.open(spare, StandardOpenOption.WRITE)) {
-      writeFully(ch, head);
+      records.writeTo(ch);
       headBytes = ch.position();
       ch.force(false);
     }
@@ -377,44 +376,22 @@ public final class Wal implements AutoCloseable {
     tail.position(end);
   }
 
-  private void write(List<byte[]> records) {
+  private void write() {
     try {
-      writeFully(tail, records);
+      records.writeTo(tail);
     } catch (IOException e) {
       throw new UncheckedIOException("wal: write to segment " + tailSeq + " in " + dir + " failed", e);
     }
   }
 
-  private static void writeFully(FileChannel ch, List<byte[]> records) throws IOException {
-    int total = 0;
-    for (byte[] r : records) {
-      total += r.length;
-    }
-    ByteBuffer buf = ByteBuffer.allocate(total);
-    for (byte[] r : records) {
-      buf.put(r);
-    }
-    buf.flip();
-    while (buf.hasRemaining()) {
-      ch.write(buf);
-    }
-  }
-
-  static byte[] encode(RecordType type, byte[] payload) {
-    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + payload.length);
-    b.putInt(payload.length);
-    b.putInt(headerCrc(payload.length, type.code));
-    b.put(type.code);
-    CRC32C crc = new CRC32C();
-    crc.update(payload);
-    b.putInt((int) crc.getValue());
-    b.put(payload);
-    return b.array();
-  }
-
+  /** The checksum of a record's length and type (big-endian), which the header carries. */
   static int headerCrc(int length, byte type) {
     CRC32C crc = new CRC32C();
-    crc.update(ByteBuffer.allocate(5).putInt(length).put(type).array());
+    crc.update(length >>> 24);
+    crc.update(length >>> 16);
+    crc.update(length >>> 8);
+    crc.update(length);
+    crc.update(type);
     return (int) crc.getValue();
   }
 

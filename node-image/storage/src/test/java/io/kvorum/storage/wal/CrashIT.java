@@ -113,7 +113,7 @@ class CrashIT {
     byte[] data = new byte[200];
     rnd.nextBytes(data);
     data[data.length - 1] = 1;
-    byte[] rec = Wal.encode(RecordType.ENTRY, Entry.newBuilder().setIndex(1L << 40).setTerm(1)
+    byte[] rec = Records.encode(RecordType.ENTRY, Entry.newBuilder().setIndex(1L << 40).setTerm(1)
         .setData(com.google.protobuf.ByteString.copyFrom(data)).build().toByteArray());
     Path last = segments.getLast();
     WalTest.writeAt(last, WalTest.recordsEnd(last), Arrays.copyOf(rec, Wal.HEADER_BYTES + rnd.nextInt(rec.length - Wal.HEADER_BYTES)));

@@ -82,7 +82,7 @@ class WalTest {
     }
     Path seg = Wal.segments(dir).getLast();
     long clean = recordsEnd(seg);
-    byte[] partial = Wal.encode(RecordType.ENTRY, entry(6, 1).toByteArray());
+    byte[] partial = Records.encode(RecordType.ENTRY, entry(6, 1).toByteArray());
     writeAt(seg, clean, java.util.Arrays.copyOf(partial, partial.length - 3));
 
     Wal.Replay r = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES);
@@ -139,7 +139,7 @@ class WalTest {
     }
     Path seg = Wal.segments(dir).getLast();
     // the first byte of the third entry record's length: it would point past end of file
-    long offset = recordsEnd(seg) - 4L * Wal.encode(RecordType.ENTRY, entry(3, 1).toByteArray()).length;
+    long offset = recordsEnd(seg) - 4L * Records.encode(RecordType.ENTRY, entry(3, 1).toByteArray()).length;
     flipByte(seg, offset);
     assertThatThrownBy(() -> Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES))
         .isInstanceOf(WalCorruptException.class)
@@ -224,11 +224,11 @@ class WalTest {
     Path seg = preallocatedWalOfFiveEntries();
     long end = recordsEnd(seg);
     // a crash persisted the second page of a write but not its first
-    writeAt(seg, end + 4096, Wal.encode(RecordType.ENTRY, entry(7, 1).toByteArray()));
+    writeAt(seg, end + 4096, Records.encode(RecordType.ENTRY, entry(7, 1).toByteArray()));
 
     Wal.Replay r = Wal.open(dir, SMALL_SEGMENT);
     assertThat(r.entriesAfter(0)).isEqualTo(entries(1, 5, 1));
-    assertThat(r.repairedTailBytes()).isEqualTo(4096 + Wal.encode(RecordType.ENTRY, entry(7, 1).toByteArray()).length);
+    assertThat(r.repairedTailBytes()).isEqualTo(4096 + Records.encode(RecordType.ENTRY, entry(7, 1).toByteArray()).length);
     assertThat(zerosFrom(seg, end)).isTrue();
     Wal.Replay again = appendAndReopen(r, entries(6, 6, 1));
     assertThat(again.entriesAfter(0)).isEqualTo(entries(1, 6, 1));
