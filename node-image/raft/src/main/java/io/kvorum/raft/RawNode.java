@@ -125,7 +125,12 @@ public final class RawNode {
    * @throws ProposalDroppedException when it was refused here; the reason says why
    */
   public void propose(byte[] data) {
-    stepProposal(Entry.newBuilder().setData(ByteString.copyFrom(data)).build());
+    propose(ByteString.copyFrom(data));
+  }
+
+  /** {@link #propose(byte[])} without a copy: a {@code ByteString} cannot change. */
+  public void propose(ByteString data) {
+    stepProposal(Entry.newBuilder().setData(data).build());
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.kvorum.server.etcd;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.etcd.jetcd.api.AlarmMember;
@@ -938,7 +939,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       return CompletableFuture.failedFuture(Errors.tooLarge());
     }
     CompletableFuture<Object> wait = register(id);
-    byte[] data = req.toByteArray();
+    ByteString data = req.toByteString();
     loop.submit(
         () -> {
           try {
@@ -1927,9 +1928,17 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     return parse(data, ClusterState.parser());
   }
 
+  /**
+   * Parses replicated data without copying its bytes fields: they stay views into {@code data}
+   * (a {@code ByteString} never changes), so a put's key and value are not copied out of its
+   * entry once for the request and again for the put. What keeps a field past the apply (the
+   * key index, the lessor) keeps its own copy.
+   */
   private static <T> T parse(ByteString data, com.google.protobuf.Parser<T> parser) {
     try {
-      return parser.parseFrom(data);
+      CodedInputStream in = data.newCodedInput();
+      in.enableAliasing(true);
+      return parser.parseFrom(in);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt replicated data: " + e.getMessage(), e);
     }

@@ -1,6 +1,7 @@
 package io.kvorum.storage.lease;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.kvorum.storage.EtcdException.Kind;
 import io.kvorum.storage.EtcdException;
 import io.kvorum.storage.KeyOrder;
@@ -130,7 +131,10 @@ public final class Lessor {
 
   /** Moves {@code key} to lease {@code id} (0: no lease), detaching it from its previous one. */
   public synchronized void attach(ByteString key, long id) {
-    Long old = id == 0 ? leaseOfKey.remove(key) : leaseOfKey.put(key, id);
+    // A request's key may be a view into the whole Raft entry it was parsed from; the lessor
+    // holds the key as long as the lease, so it holds a copy of only the key.
+    ByteString kept = id == 0 ? key : UnsafeByteOperations.unsafeWrap(key.toByteArray());
+    Long old = id == 0 ? leaseOfKey.remove(key) : leaseOfKey.put(kept, id);
     if (old != null && old != id) {
       Lease ol = leases.get(old);
       if (ol != null) {
@@ -143,7 +147,7 @@ public final class Lessor {
         leaseOfKey.remove(key);
         throw new EtcdException(Kind.LEASE_NOT_FOUND);
       }
-      l.keys.add(key);
+      l.keys.add(kept);
     }
   }
 
