@@ -125,8 +125,7 @@ final class ClusterView {
     load.stopAndJoin();
     Set<String> stored = new TreeSet<>(kube.etcdctl(clientService(), "get", load.prefix(), "--prefix", "--keys-only")
         .orFail().lines().filter(l -> !l.isBlank()).toList());
-    System.out.printf("  write load during %s: %d acknowledged, %d failed requests%n", during,
-        load.acknowledged().size(), load.failures());
+    System.out.printf("  write load during %s: %s%n", during, load.report());
     assertThat(load.acknowledged()).as("writes acknowledged during %s", during).isNotEmpty();
     assertThat(stored).as("acknowledged writes present after %s", during).containsAll(load.acknowledged());
   }

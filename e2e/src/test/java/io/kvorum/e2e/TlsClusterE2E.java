@@ -115,7 +115,7 @@ class TlsClusterE2E {
   void renewingEveryCertificateRollsOneMemberAtATimeWithoutLosingAWrite() throws Exception {
     Map<String, Instant> createdBefore = cluster.podCreationTimes();
     String certBefore = kube.jsonpath(NAMESPACE, "secret/" + CLUSTER + "-1-tls", ".data.tls\\.crt");
-    WriteLoad load = WriteLoad.start("e2e/rotation/", (key, value) -> etcdctl(cluster.clientService(), "put", key, value).ok());
+    WriteLoad load = WriteLoad.start("e2e/rotation/", (key, value) -> etcdctl(cluster.clientService(), "put", key, value));
     LocalKube.sleep(Duration.ofSeconds(5));
 
     // A certificate is due once it expires within renewBefore. With validity 2160h, renewBefore
@@ -139,7 +139,7 @@ class TlsClusterE2E {
 
     Set<String> stored = new TreeSet<>(etcdctl(cluster.clientService(), "get", load.prefix(), "--prefix", "--keys-only")
         .orFail().lines().filter(l -> !l.isBlank()).toList());
-    System.out.printf("  write load during the certificate roll: %d acknowledged, %d failed%n", load.acknowledged().size(), load.failures());
+    System.out.printf("  write load during the certificate roll: %s%n", load.report());
     assertThat(load.acknowledged()).isNotEmpty();
     assertThat(stored).as("acknowledged writes after the roll").containsAll(load.acknowledged());
     assertThat(maxDown[0]).as("members down at the same time").isLessThanOrEqualTo(1);
@@ -152,13 +152,14 @@ class TlsClusterE2E {
   @Test
   @Order(4)
   void anUpgradeOverTlsKeepsTheDataAndTheTls() throws Exception {
-    WriteLoad load = WriteLoad.start("e2e/tls-upgrade/", (key, value) -> etcdctl(cluster.clientService(), "put", key, value).ok());
+    WriteLoad load = WriteLoad.start("e2e/tls-upgrade/", (key, value) -> etcdctl(cluster.clientService(), "put", key, value));
     LocalKube.sleep(Duration.ofSeconds(5));
     cluster.patchSpec("{\"version\":\"" + kube.versionB + "\"}");
     cluster.waitUntil(Duration.ofMinutes(20), "status.version " + kube.versionB, () -> kube.versionB.equals(cluster.field(".status.version")));
     load.stopAndJoin();
     Set<String> stored = new TreeSet<>(etcdctl(cluster.clientService(), "get", load.prefix(), "--prefix", "--keys-only")
         .orFail().lines().filter(l -> !l.isBlank()).toList());
+    System.out.printf("  write load during the upgrade over TLS: %s%n", load.report());
     assertThat(stored).as("acknowledged writes after the upgrade").containsAll(load.acknowledged());
     assertThat(words(cluster.field(".status.members[*].serverVersion"))).containsOnly(kube.versionB);
     assertThat(kube.jsonpath(NAMESPACE, "pod/" + CLUSTER + "-2", ".spec.containers[0].args")).contains("--peer-cert-file=");
