@@ -118,6 +118,7 @@ public final class Main {
         new ClientPort(
             clientFacing,
             config.listenClientUrls().stream().map(URI::toString).toList(),
+            config.listenMetricsUrls().stream().map(URI::toString).toList(),
             new ClientPortOptions(config.maxRequestBytes(), ClientPortOptions.DEFAULT_MAX_TXN_OPS, config.maxConcurrentStreams()),
             tls.client());
     try {
@@ -128,7 +129,8 @@ public final class Main {
       server.close();
       return 1;
     }
-    LOG.info("ready to serve client requests", "listen-client-urls", config.listenClientUrls().stream().map(URI::toString).toList());
+    LOG.info("ready to serve client requests", "listen-client-urls", config.listenClientUrls().stream().map(URI::toString).toList(),
+        "listen-metrics-urls", config.listenMetricsUrls().stream().map(URI::toString).toList());
 
     CompletableFuture<String> signal = new CompletableFuture<>();
     for (String name : new String[] {"TERM", "INT"}) {

@@ -58,6 +58,11 @@ public final class FlagParser {
     flag("data-dir", "", "Path to the data directory (default: <name>.etcd).");
     flag("listen-client-urls", "http://localhost:2379", "URLs to listen on for client traffic.");
     flag("advertise-client-urls", "http://localhost:2379", "Client URLs to advertise to the rest of the cluster.");
+    flag(
+        "listen-metrics-urls",
+        "",
+        "More URLs to listen on that answer only /metrics, /health, /livez, /readyz and /version (an http:// one asks"
+            + " for no client certificate: for probes and scrapers).");
     flag("listen-peer-urls", "http://localhost:2380", "URLs to listen on for peer traffic.");
     flag("initial-advertise-peer-urls", "http://localhost:2380", "This member's peer URLs to advertise to the rest of the cluster.");
     flag("initial-cluster", "", "Initial cluster configuration for bootstrapping, name=peerURL,... (default: <name>=<initial-advertise-peer-urls>).");
@@ -95,7 +100,6 @@ public final class FlagParser {
             "max-snapshots",
             "max-wals",
             "metrics",
-            "listen-metrics-urls",
             "grpc-keepalive-min-time",
             "grpc-keepalive-interval",
             "grpc-keepalive-timeout",
@@ -250,6 +254,7 @@ public final class FlagParser {
       dataDir = name + ".etcd";
     }
     List<URI> listenClient = urls(values, "listen-client-urls");
+    List<URI> listenMetrics = get(values, "listen-metrics-urls").isEmpty() ? List.of() : urls(values, "listen-metrics-urls");
     List<URI> advertiseClient = urls(values, "advertise-client-urls");
     List<URI> listenPeer = urls(values, "listen-peer-urls");
     List<URI> advertisePeer = urls(values, "initial-advertise-peer-urls");
@@ -345,7 +350,7 @@ public final class FlagParser {
     }
     TlsInfo clientTls = tlsInfo(values, "", warnings);
     TlsInfo peerTls = tlsInfo(values, "peer-", warnings);
-    requireTlsForHttps(clientTls, "", Map.of("--listen-client-urls", listenClient), warnings);
+    requireTlsForHttps(clientTls, "", Map.of("--listen-client-urls", listenClient, "--listen-metrics-urls", listenMetrics), warnings);
     requireTlsForHttps(
         peerTls,
         "peer-",
@@ -360,6 +365,7 @@ public final class FlagParser {
         Path.of(dataDir),
         listenClient,
         advertiseClient,
+        listenMetrics,
         listenPeer,
         advertisePeer,
         cluster,

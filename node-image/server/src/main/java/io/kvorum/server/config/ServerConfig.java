@@ -11,6 +11,8 @@ import java.util.Map;
  * merged and checked by {@link FlagParser}. Values are etcd's, so an etcd deployment script
  * runs kvorum unchanged.
  *
+ * @param listenMetricsUrls {@code --listen-metrics-urls}: more listeners that answer only the
+ *     health, metrics and version endpoints, no gRPC or JSON gateway (empty: none)
  * @param initialCluster member name to its peer URLs, in flag order, e.g. {@code
  *     s1=http://127.0.0.1:2380,s2=http://127.0.0.1:22380} gives {@code {s1=[...2380],
  *     s2=[...22380]}}
@@ -32,6 +34,7 @@ public record ServerConfig(
     Path dataDir,
     List<URI> listenClientUrls,
     List<URI> advertiseClientUrls,
+    List<URI> listenMetricsUrls,
     List<URI> listenPeerUrls,
     List<URI> initialAdvertisePeerUrls,
     Map<String, List<URI>> initialCluster,

@@ -45,6 +45,11 @@ import java.util.concurrent.TimeoutException;
  * --trusted-ca-file}, and its Common Name reaches the services as {@link
  * io.kvorum.server.api.ClientIdentity}. Certificates are re-read when their files change.
  *
+ * <p>{@code --listen-metrics-urls} get listeners of their own that serve only {@code /version},
+ * {@code /health}, {@code /livez}, {@code /readyz} and {@code /metrics}; over {@code http://} they
+ * ask for no client certificate, so the kubelet and Prometheus reach a member whose client port
+ * requires one (etcd's metrics listener, which kubeadm probes).
+ *
  * <p>Lifecycle: {@link #start()} returns once every URL is bound (port 0 picks a free port, see
  * {@link #boundAddresses()}); {@link #close()} returns once all are unbound.
  */
@@ -53,6 +58,7 @@ public final class ClientPort implements AutoCloseable {
 
   private final EtcdNode node;
   private final List<Listener> listen;
+  private final List<Listener> listenMetrics;
   private final ClientPortOptions options;
   private final PortTls tls;
   private final List<HttpServer> servers = new ArrayList<>();
@@ -68,19 +74,37 @@ public final class ClientPort implements AutoCloseable {
 
   /** @param tls the certificate and client verification for {@code https://} URLs; null if none */
   public ClientPort(EtcdNode node, List<String> listenUrls, ClientPortOptions options, PortTls tls) {
+    this(node, listenUrls, List.of(), options, tls);
+  }
+
+  /**
+   * @param metricsUrls {@code --listen-metrics-urls}: listeners that serve only the health,
+   *     metrics and version endpoints ({@link HttpEndpoints#handleObservability}); an {@code
+   *     https://} one uses the client port's certificate and client verification, as in etcd
+   */
+  public ClientPort(EtcdNode node, List<String> listenUrls, List<String> metricsUrls, ClientPortOptions options, PortTls tls) {
     if (listenUrls.isEmpty()) {
       throw new IllegalArgumentException("--listen-client-urls is empty: give at least one URL");
     }
     this.node = node;
     this.listen = listenUrls.stream().map(ClientPort::parseListenUrl).toList();
+    this.listenMetrics = metricsUrls.stream().map(ClientPort::parseListenUrl).toList();
     this.options = options;
     this.tls = tls;
-    for (int i = 0; i < listen.size(); i++) {
-      if (listen.get(i).tls() && tls == null) {
-        throw new IllegalArgumentException(
-            "listen client URL '" + listenUrls.get(i) + "' is https but the client port has no certificate (--cert-file/--key-file or --auto-tls)");
+    if (tls == null) {
+      for (String url : concat(listenUrls, metricsUrls)) {
+        if (url.trim().startsWith("https://")) {
+          throw new IllegalArgumentException(
+              "listen URL '" + url + "' is https but the client port has no certificate (--cert-file/--key-file or --auto-tls)");
+        }
       }
     }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   /** {@code http://host:port} or {@code https://host:port} to a listener; unix sockets are not served. */
@@ -143,6 +167,14 @@ public final class ClientPort implements AutoCloseable {
                 .exceptionHandler(ignored -> {});
         servers.add(await(server.listen(), "listen for clients on " + describe(listener)));
       }
+      for (Listener listener : listenMetrics) {
+        HttpServer server =
+            vertx
+                .createHttpServer(serverOptions(listener))
+                .requestHandler(http::handleObservability)
+                .exceptionHandler(ignored -> {});
+        servers.add(await(server.listen(), "listen for metrics and health checks on " + describe(listener)));
+      }
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -184,9 +216,19 @@ public final class ClientPort implements AutoCloseable {
 
   /** Where the servers listen, in the order of the listen URLs (actual ports, even for 0). */
   public synchronized List<InetSocketAddress> boundAddresses() {
+    return bound(listen, 0);
+  }
+
+  /** Where the metrics listeners listen, in the order of their URLs. */
+  public synchronized List<InetSocketAddress> boundMetricsAddresses() {
+    return bound(listenMetrics, listen.size());
+  }
+
+  /** {@link #servers} holds the client listeners first, then the metrics ones. */
+  private List<InetSocketAddress> bound(List<Listener> listeners, int firstServer) {
     List<InetSocketAddress> bound = new ArrayList<>();
-    for (int i = 0; i < servers.size(); i++) {
-      bound.add(new InetSocketAddress(listen.get(i).address().getHostString(), servers.get(i).actualPort()));
+    for (int i = 0; i < listeners.size() && firstServer + i < servers.size(); i++) {
+      bound.add(new InetSocketAddress(listeners.get(i).address().getHostString(), servers.get(firstServer + i).actualPort()));
     }
     return bound;
   }

@@ -17,7 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The plain-HTTP side of the client port, as etcd serves it on 2379.
+ * The plain-HTTP side of the client port, as etcd serves it on 2379, and the whole of a metrics
+ * listener ({@link #handleObservability}).
  *
  * <ul>
  *   <li>{@code GET /version}: {@code {"etcdserver":"3.5.0","etcdcluster":"3.5.0"}}; the cluster
@@ -63,7 +64,17 @@ final class HttpEndpoints {
               + path.substring(path.indexOf('/', 1)));
       return;
     }
-    switch (path) {
+    handleObservability(request);
+  }
+
+  /**
+   * What a {@code --listen-metrics-urls} listener serves: {@code /version}, {@code /health},
+   * {@code /livez}, {@code /readyz} and {@code /metrics}, nothing else (etcd's metrics listener).
+   * Over plain HTTP it asks for no client certificate, so the kubelet can probe a member whose
+   * client port requires one.
+   */
+  void handleObservability(HttpServerRequest request) {
+    switch (request.path()) {
       case "/version" -> onlyGet(request, () -> version(request));
       case "/health" -> onlyGet(request, () -> health(request));
       case "/livez" -> onlyGet(request, () -> text(request, 200, "ok"));

@@ -70,6 +70,18 @@ class FlagParserTest {
   }
 
   @Test
+  void metricsUrlsAreOptionalAndChecked() {
+    assertThat(FlagParser.parse(new String[] {}, Map.of()).listenMetricsUrls()).isEmpty();
+    assertThat(FlagParser.parse(new String[] {"--listen-metrics-urls=http://0.0.0.0:2381,http://127.0.0.1:2382"}, Map.of()).listenMetricsUrls())
+        .extracting(URI::toString)
+        .containsExactly("http://0.0.0.0:2381", "http://127.0.0.1:2382");
+    assertThatThrownBy(() -> FlagParser.parse(new String[] {"--listen-metrics-urls=2381"}, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--listen-metrics-urls");
+    assertThatThrownBy(() -> FlagParser.parse(new String[] {"--listen-metrics-urls=https://0.0.0.0:2381"}, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("is https but no certificate is configured");
+  }
+
+  @Test
   void etcdFlagsKvorumIgnoresAreAcceptedWithAWarning() {
     ServerConfig c =
         FlagParser.parse(new String[] {"--enable-v2", "--auto-compaction-retention", "1", "--log-level=debug"}, Map.of());

@@ -53,7 +53,7 @@ class ClientPortTlsTest {
     alice = pki.issue("alice", "alice");
     mallory = otherCa.issue("mallory", "mallory");
     PortTls tls = PortTls.load(new TlsInfo(server.cert(), server.key(), pki.caFile, true, false), dir.resolve("unused"), List.of());
-    port = new ClientPort(node, List.of("https://127.0.0.1:0"), ClientPortOptions.defaults(), tls);
+    port = new ClientPort(node, List.of("https://127.0.0.1:0"), List.of("http://127.0.0.1:0"), ClientPortOptions.defaults(), tls);
     port.start();
     url = URI.create("https://127.0.0.1:" + port.boundAddresses().getFirst().getPort());
   }
@@ -121,6 +121,28 @@ class ClientPortTlsTest {
     assertThat(put.statusCode()).isEqualTo(200);
     assertThat(((PutRequest) node.requestsOf("put").getFirst()).getValue().toStringUtf8()).isEqualTo("bar");
     assertThatThrownBy(() -> https(null, HttpRequest.newBuilder(url.resolve("/health")))).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void theMetricsListenerAnswersProbesWithoutACertificateAndServesNothingElse() throws Exception {
+    URI metrics = URI.create("http://127.0.0.1:" + port.boundMetricsAddresses().getFirst().getPort());
+    HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+    try (plain) {
+      assertThat(plain.send(HttpRequest.newBuilder(metrics.resolve("/readyz")).build(), HttpResponse.BodyHandlers.ofString()).body())
+          .isEqualTo("ok");
+      assertThat(plain.send(HttpRequest.newBuilder(metrics.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString()).body())
+          .contains("\"health\":\"true\"");
+      assertThat(plain.send(HttpRequest.newBuilder(metrics.resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body())
+          .contains("etcd_server_is_leader");
+      HttpResponse<String> gateway =
+          plain.send(
+              HttpRequest.newBuilder(metrics.resolve("/v3/kv/put")).POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"Zm9v\",\"value\":\"YmFy\"}")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(gateway.statusCode()).as("no JSON gateway on the metrics listener").isEqualTo(404);
+    }
+    assertThat(node.requestsOf("put")).isEmpty();
+    assertThatThrownBy(() -> https(null, HttpRequest.newBuilder(url.resolve("/readyz"))))
+        .as("the client port still wants a certificate").isInstanceOf(IOException.class);
   }
 
   @Test
