@@ -42,7 +42,7 @@ public class TlsSpec {
   private Mode mode = Mode.None;
 
   @Default("true")
-  @JsonPropertyDescription("Require a client certificate signed by the trusted CA on the client port (etcd's --client-cert-auth). The kubelet has no such certificate, so the members' readiness and liveness probes become TCP checks of the client port instead of HTTPS /readyz and /livez. Peers always require certificates.")
+  @JsonPropertyDescription("Require a client certificate signed by the trusted CA on the client port (etcd's --client-cert-auth). The kubelet's readiness and liveness probes are unaffected: they use each member's plain-HTTP metrics port (2381), which serves only /readyz, /livez, /health, /version and /metrics. Peers always require certificates.")
   private Boolean clientCertAuth = true;
 
   @Default("2160h")

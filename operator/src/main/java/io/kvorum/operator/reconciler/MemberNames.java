@@ -17,6 +17,11 @@ public final class MemberNames {
 
   public static final int CLIENT_PORT = 2379;
   public static final int PEER_PORT = 2380;
+  /**
+   * The member's {@code --listen-metrics-urls} port: plain HTTP, {@code /readyz}, {@code /livez},
+   * {@code /health} and {@code /metrics} only, no client certificate (kubeadm's etcd uses 2381).
+   */
+  public static final int METRICS_PORT = 2381;
 
   public static final String LABEL_NAME = "app.kubernetes.io/name";
   public static final String LABEL_INSTANCE = "app.kubernetes.io/instance";

@@ -156,6 +156,8 @@ class KVClusterReconcilerTest {
     assertThat(pod.getSpec().getContainers().getFirst().getImage()).isEqualTo("kvorum/node:1.0.0");
     assertThat(pod.getSpec().getContainers().getFirst().getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(pod.getSpec().getContainers().getFirst().getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");
+    assertThat(pod.getSpec().getContainers().getFirst().getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
+    assertThat(pod.getSpec().getContainers().getFirst().getArgs()).contains("--listen-metrics-urls=http://0.0.0.0:2381");
     assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
       assertThat(o.getKind()).isEqualTo("KVCluster");
       assertThat(o.getController()).isTrue();
@@ -416,7 +418,10 @@ class KVClusterReconcilerTest {
     assertThat(container.getVolumeMounts()).filteredOn(m -> m.getName().startsWith("tls-"))
         .allSatisfy(m -> assertThat(m.getReadOnly()).isTrue())
         .extracting(m -> m.getMountPath()).containsExactlyInAnyOrder("/etc/kvorum/tls/server", "/etc/kvorum/tls/peer");
-    assertThat(container.getReadinessProbe().getTcpSocket()).as("the kubelet has no client certificate").isNotNull();
+    assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal())
+        .as("the kubelet has no client certificate: it probes the metrics port").isEqualTo("metrics");
+    assertThat(container.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTP");
+    assertThat(container.getArgs()).contains("--listen-metrics-urls=http://0.0.0.0:2381");
     assertThat(pod.getMetadata().getAnnotations().get(CertificateSecrets.ANNOTATION_REVISION))
         .isEqualTo(CertificateSecrets.revision(secretData("demo-1-tls")));
     assertThat(members.tlsRequested.getLast().serverDomain()).isEqualTo(".demo-peer.kv.svc");
@@ -486,7 +491,7 @@ class KVClusterReconcilerTest {
     var container = pod.getSpec().getContainers().getFirst();
     assertThat(container.getArgs()).contains("--cert-file=/etc/kvorum/tls/server/tls.crt", "--peer-client-cert-auth")
         .doesNotContain("--client-cert-auth");
-    assertThat(container.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
+    assertThat(container.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTP");
     assertThat(client.secrets().inNamespace(NS).list().getItems()).as("the user's Secrets only").hasSize(3);
 
     Set<String> before = podUids();
