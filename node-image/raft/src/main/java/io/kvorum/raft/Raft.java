@@ -750,7 +750,7 @@ final class Raft {
           "this leader was removed from the configuration; propose to the new leader");
     }
     if (leadTransferee != NONE) {
-      throw new ProposalDroppedException(
+      throw new ProposalDroppedException(ProposalDroppedException.Cause.LEADERSHIP_TRANSFER,
           String.format("leadership is being transferred to %x; retry on the new leader",
               leadTransferee));
     }
@@ -967,7 +967,7 @@ final class Raft {
             : MessageType.MSG_VOTE_RESP;
     switch (m.getType()) {
       case MSG_PROP ->
-          throw new ProposalDroppedException(
+          throw new ProposalDroppedException(ProposalDroppedException.Cause.NO_LEADER,
               String.format("%x is campaigning at term %d and no leader is known", id, term));
       case MSG_APP -> {
         becomeFollower(m.getTerm(), m.getFrom()); // Always m.term == term here.
@@ -982,7 +982,7 @@ final class Raft {
         handleSnapshot(m);
       }
       case MSG_READ_INDEX ->
-          throw new ProposalDroppedException(
+          throw new ProposalDroppedException(ProposalDroppedException.Cause.NO_LEADER,
               String.format("%x is campaigning at term %d; no leader to serve a read index", id,
                   term));
       case MSG_TIMEOUT_NOW ->
@@ -1018,7 +1018,7 @@ final class Raft {
     switch (m.getType()) {
       case MSG_PROP -> {
         if (lead == NONE) {
-          throw new ProposalDroppedException(
+          throw new ProposalDroppedException(ProposalDroppedException.Cause.NO_LEADER,
               String.format("no leader at term %d; retry when one is elected", term));
         }
         send(m.toBuilder().setTo(lead));
@@ -1058,7 +1058,7 @@ final class Raft {
       }
       case MSG_READ_INDEX -> {
         if (lead == NONE) {
-          throw new ProposalDroppedException(
+          throw new ProposalDroppedException(ProposalDroppedException.Cause.NO_LEADER,
               String.format("no leader at term %d to serve a read index; retry later", term));
         }
         send(m.toBuilder().setTo(lead));

@@ -186,9 +186,14 @@ public final class RawNode {
    * Feeds a message received from a peer. Local-only types (HUP, BEAT, UNREACHABLE, SNAP_STATUS,
    * CHECK_QUORUM) are refused: use {@link #campaign()}, {@link #reportUnreachable}, {@link
    * #reportSnapshot}. Responses from members not in the configuration are ignored. A proposal a
-   * follower forwarded here and that is dropped is dropped silently (its originator times out).
+   * follower forwarded here and that is refused is dropped silently (its originator times out);
+   * one dropped only because leadership is moving (a transfer, or no leader known here) throws,
+   * so the caller may step it again once a leader is known (it was not appended, so it cannot be
+   * applied twice).
    *
    * @throws IllegalArgumentException for a local-only message type
+   * @throws ProposalDroppedException with cause {@link ProposalDroppedException.Cause#LEADERSHIP_TRANSFER}
+   *     or {@link ProposalDroppedException.Cause#NO_LEADER} for such a forwarded proposal
    */
   public void step(Message m) {
     switch (m.getType()) {
@@ -203,7 +208,10 @@ public final class RawNode {
     try {
       raft.step(m);
     } catch (ProposalDroppedException e) {
-      // A forwarded proposal or read index request could not be served here.
+      if (m.getType() == MessageType.MSG_PROP && e.cause() != ProposalDroppedException.Cause.REFUSED) {
+        throw e;
+      }
+      // Otherwise a forwarded proposal or read index request could not be served here.
     }
   }
 

@@ -273,7 +273,11 @@ final class ClusterSimulation {
       return;
     }
     trace("deliver", m);
-    to.raw.step(m);
+    try {
+      to.raw.step(m);
+    } catch (ProposalDroppedException e) {
+      count("forwarded proposals dropped by a leadership transfer");
+    }
     to.drain();
     if (m.getType() == MessageType.MSG_SNAP) {
       count("snapshots sent");

@@ -3,7 +3,10 @@ package io.kvorum.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.kvorum.raft.pb.ConfState;
+import io.kvorum.raft.pb.Entry;
+import io.kvorum.raft.pb.Message;
 import io.kvorum.raft.pb.MessageType;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +68,16 @@ class LeadershipTransferTest {
     assertThat(net.node(1).node.status().leadTransferee()).isEqualTo(3);
     assertThatThrownBy(() -> net.node(1).node.propose(new byte[] {1}))
         .isInstanceOf(ProposalDroppedException.class)
-        .hasMessageContaining("being transferred");
+        .hasMessageContaining("being transferred")
+        .extracting(e -> ((ProposalDroppedException) e).cause())
+        .isEqualTo(ProposalDroppedException.Cause.LEADERSHIP_TRANSFER);
+    // One a follower forwards is refused the same way, so its member can hold it for the next leader.
+    Message forwarded = Message.newBuilder().setType(MessageType.MSG_PROP).setFrom(2).setTo(1)
+        .addEntries(Entry.newBuilder().setData(ByteString.copyFromUtf8("f"))).build();
+    assertThatThrownBy(() -> net.node(1).node.step(forwarded))
+        .isInstanceOf(ProposalDroppedException.class)
+        .extracting(e -> ((ProposalDroppedException) e).cause())
+        .isEqualTo(ProposalDroppedException.Cause.LEADERSHIP_TRANSFER);
   }
 
   @Test

@@ -230,7 +230,9 @@ class LogReplicationTest {
     Net net = Net.of(3);
     assertThatThrownBy(() -> net.node(2).node.propose(new byte[] {1}))
         .isInstanceOf(ProposalDroppedException.class)
-        .hasMessageContaining("no leader");
+        .hasMessageContaining("no leader")
+        .extracting(e -> ((ProposalDroppedException) e).cause())
+        .isEqualTo(ProposalDroppedException.Cause.NO_LEADER);
   }
 
   static int countApps(Net net, long to) {

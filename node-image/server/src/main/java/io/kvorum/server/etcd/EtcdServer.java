@@ -206,6 +206,16 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private long snapshotIndex;
   private ConfState confState;
   private List<CompletableFuture<Void>> readsWaitingForIndex = new ArrayList<>();
+  /**
+   * Proposals a leadership transfer dropped, to propose again once another leader is known: this
+   * member's own ({@link #proposeOrHold}) and those followers forwarded to it while it handed
+   * over ({@link #receive}). The leader when they were held.
+   */
+  private List<HeldProposal> proposalsAwaitingLeader = new ArrayList<>();
+  private List<HeldForward> forwardsAwaitingLeader = new ArrayList<>();
+  private long leaderWhenHeld;
+  /** The last tick at which a leader was known. */
+  private long lastTickWithLeader;
   private final Map<Long, PendingReads> readsInFlight = new HashMap<>();
   private final List<PendingReads> readsWaitingForApply = new ArrayList<>();
   private long nextReadContext;
@@ -474,10 +484,17 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       ticks++;
       maybeAdvanceElectionTicks();
       retryStaleReads();
+      failHeldProposalsWithoutLeader();
+      if (leaderId != 0) {
+        retryHeldProposals(); // in case the transfer was aborted and the leader stayed
+      }
     }
 
     @Override
     public void afterRound() {
+      if (leaderId != 0 && leaderId != leaderWhenHeld) {
+        retryHeldProposals();
+      }
       requestReadIndex();
       while (node.hasReady()) {
         handleReady(node.ready());
@@ -939,16 +956,103 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       return CompletableFuture.failedFuture(Errors.tooLarge());
     }
     CompletableFuture<Object> wait = register(id);
-    ByteString data = req.toByteString();
-    loop.submit(
-        () -> {
-          try {
-            node.propose(data);
-          } catch (ProposalDroppedException e) {
-            fail(id, leaderId == 0 ? Errors.noLeader() : new EtcdException(Status.Code.UNAVAILABLE, "etcdserver: " + e.getMessage()));
-          }
-        });
+    HeldProposal proposal = new HeldProposal(id, req.toByteString());
+    loop.submit(() -> proposeOrHold(proposal, false));
     return (CompletableFuture<T>) wait;
+  }
+
+  private record HeldProposal(long id, ByteString data) {}
+
+  /** A follower's proposal, held from the tick it arrived; its originator answers its client. */
+  private record HeldForward(Message proposal, long heldAtTick) {}
+
+  /**
+   * Loop only. Proposes, or fails the request with why Raft dropped it, except when a leadership
+   * transfer dropped it: then it is held and proposed again as soon as another leader is known
+   * (and every tick, in case the transfer was aborted) until a leader takes it or its request
+   * times out. A dropped proposal was not appended anywhere, so proposing it
+   * again cannot apply it twice. A stopping leader transfers leadership first, so without this
+   * every request that arrived during a transfer failed ("leadership is being transferred"), one
+   * per member replaced in a rolling upgrade. For the same reason a proposal is held when no
+   * leader is known but one was within the last election timeout (the moments of a transfer or an
+   * election), or when it was held already. Held ones fail with "no leader" once none has been
+   * known for two election timeouts ({@link #failHeldProposalsWithoutLeader}); a proposal on a
+   * member that has known no leader for longer fails at once, as in etcd.
+   */
+  private void proposeOrHold(HeldProposal proposal, boolean wasHeld) {
+    try {
+      node.propose(proposal.data());
+    } catch (ProposalDroppedException e) {
+      boolean leaderMoving = e.cause() == ProposalDroppedException.Cause.LEADERSHIP_TRANSFER
+          || (e.cause() == ProposalDroppedException.Cause.NO_LEADER
+              && (wasHeld || ticks - lastTickWithLeader <= config.electionTicks()));
+      if (leaderMoving && !stopping) {
+        proposalsAwaitingLeader.add(proposal);
+        leaderWhenHeld = leaderId;
+      } else {
+        fail(proposal.id(), leaderId == 0 ? Errors.noLeader() : new EtcdException(Status.Code.UNAVAILABLE, "etcdserver: " + e.getMessage()));
+      }
+    }
+  }
+
+  /**
+   * Loop only: proposes the held proposals again, forgetting our own whose request ended and
+   * forwarded ones older than a request timeout (their originator gave up on them).
+   */
+  private void retryHeldProposals() {
+    if (!proposalsAwaitingLeader.isEmpty()) {
+      List<HeldProposal> held = proposalsAwaitingLeader;
+      proposalsAwaitingLeader = new ArrayList<>();
+      for (HeldProposal p : held) {
+        if (waits.containsKey(p.id())) {
+          proposeOrHold(p, true);
+        }
+      }
+    }
+    if (!forwardsAwaitingLeader.isEmpty()) {
+      List<HeldForward> held = forwardsAwaitingLeader;
+      forwardsAwaitingLeader = new ArrayList<>();
+      long timeoutTicks = requestTimeout.toMillis() / config.heartbeatInterval().toMillis();
+      for (HeldForward f : held) {
+        if (ticks - f.heldAtTick() <= timeoutTicks) {
+          // Sent on as our own: a member accepts messages only from the peer they claim to be
+          // from, and the entry names its originator, who answers the client when it applies it.
+          stepOrHold(f.proposal().toBuilder().setFrom(memberId).build(), f.heldAtTick());
+        }
+      }
+    }
+  }
+
+  /** Loop only, every tick: the held proposals give up once no leader has been known for long. */
+  private void failHeldProposalsWithoutLeader() {
+    if (leaderId != 0) {
+      lastTickWithLeader = ticks;
+      return;
+    }
+    if (ticks - lastTickWithLeader > 2L * config.electionTicks()) {
+      proposalsAwaitingLeader.forEach(p -> fail(p.id(), Errors.noLeader()));
+      proposalsAwaitingLeader = new ArrayList<>();
+      forwardsAwaitingLeader = new ArrayList<>();
+    }
+  }
+
+  /**
+   * Loop only: steps a received message. A follower's proposal dropped because leadership is
+   * moving is held by the rule of {@link #proposeOrHold}.
+   */
+  private void stepOrHold(Message message, long heldSinceTick) {
+    try {
+      node.step(message);
+    } catch (ProposalDroppedException e) {
+      boolean leaderMoving = e.cause() == ProposalDroppedException.Cause.LEADERSHIP_TRANSFER
+          || ticks - lastTickWithLeader <= config.electionTicks();
+      if (leaderMoving && !stopping) {
+        forwardsAwaitingLeader.add(new HeldForward(message, heldSinceTick));
+        leaderWhenHeld = leaderId;
+      }
+    } catch (IllegalArgumentException e) {
+      LOG.debug("ignored message from peer", "type", message.getType().name(), "error", e);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -1784,14 +1888,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     if (stopping) {
       return;
     }
-    loop.submit(
-        () -> {
-          try {
-            node.step(message);
-          } catch (IllegalArgumentException e) {
-            LOG.debug("ignored message from peer", "type", message.getType().name(), "error", e);
-          }
-        });
+    loop.submit(() -> stepOrHold(message, ticks));
   }
 
   @Override

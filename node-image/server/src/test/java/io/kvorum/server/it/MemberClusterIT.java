@@ -106,6 +106,55 @@ class MemberClusterIT {
     System.out.println("leader handover on SIGTERM took " + handover.toMillis() + " ms (including process exit)");
   }
 
+  /**
+   * The operator moves leadership away before it replaces the leader's pod. Puts that reach the
+   * leader while it hands over used to fail ("leadership is being transferred"); the member now
+   * holds them for the next leader, so a client sees none of the five transfers.
+   */
+  @Test
+  void putsToTheLeaderDuringLeadershipTransfersAllSucceed() throws Exception {
+    cluster = LocalCluster.start(3, dir);
+    Member first = cluster.waitForLeader(LEADER_TIMEOUT);
+    AtomicBoolean writing = new AtomicBoolean(true);
+    AtomicInteger acknowledged = new AtomicInteger();
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> writers = new ArrayList<>();
+    for (int w = 0; w < 8; w++) {
+      int writer = w;
+      writers.add(Thread.ofPlatform().start(() -> {
+        // Every writer keeps putting to the member that led when the test began: it is the leader
+        // in the first transfer and a follower that forwards in the others.
+        for (int i = 0; writing.get(); i++) {
+          try {
+            put(first, "transfer/" + writer + "/" + i, "v");
+            acknowledged.incrementAndGet();
+          } catch (RuntimeException e) {
+            failures.add(e.getMessage());
+          }
+        }
+      }));
+    }
+    Member leader = first;
+    for (int move = 0; move < 5; move++) {
+      LocalCluster.sleep(300);
+      Member from = leader;
+      Member to = cluster.members().stream().filter(m -> m != from).toList().get(move % 2);
+      io.etcd.jetcd.api.MaintenanceGrpc.newBlockingStub(cluster.channel(from))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .moveLeader(io.etcd.jetcd.api.MoveLeaderRequest.newBuilder().setTargetID(to.id()).build());
+      leader = cluster.waitForLeader(LEADER_TIMEOUT);
+      assertThat(leader).as("leader after move %d", move).isEqualTo(to);
+    }
+    LocalCluster.sleep(300);
+    writing.set(false);
+    for (Thread t : writers) {
+      t.join(Duration.ofSeconds(30));
+    }
+    System.out.println("puts during 5 leadership transfers: " + acknowledged.get() + " acknowledged, " + failures.size() + " failed");
+    assertThat(failures).as("puts that failed during the transfers").isEmpty();
+    assertThat(acknowledged.get()).isPositive();
+  }
+
   @Test
   void killedLeaderUnderWritesLosesNoAcknowledgedWriteAndCatchesUpBySnapshot() throws Exception {
     cluster = LocalCluster.start(3, dir, "--snapshot-count=50");
