@@ -24,7 +24,6 @@ final class WriteLoad implements Runnable {
   private final String prefix;
   private final List<String> acknowledged = new ArrayList<>();
   private volatile boolean stopped;
-  private int failures;
   private final Map<String, Integer> failureReasons = new TreeMap<>();
   private Thread thread;
 
@@ -54,7 +53,6 @@ final class WriteLoad implements Runnable {
         if (result.ok()) {
           acknowledged.add(key);
         } else {
-          failures++;
           failureReasons.merge(reason(result), 1, Integer::sum);
         }
       }
@@ -77,6 +75,7 @@ final class WriteLoad implements Runnable {
    */
   synchronized String report() {
     StringBuilder out = new StringBuilder();
+    int failures = failureReasons.values().stream().mapToInt(Integer::intValue).sum();
     out.append(acknowledged.size()).append(" acknowledged, ").append(failures).append(" failed requests");
     if (!failureReasons.isEmpty()) {
       StringBuilder reasons = new StringBuilder();

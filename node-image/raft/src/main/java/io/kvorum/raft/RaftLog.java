@@ -206,20 +206,23 @@ final class RaftLog {
     return storedTerm(i);
   }
 
-  /**
-   * The term of {@code i}, or 0 when it is compacted or not there. Checks the bounds instead of
-   * catching {@link #term}'s exceptions: a follower asks this of every entry it is sent
-   * ({@link #findConflict}), and the new ones are past its last index, so a thrown exception per
-   * entry (with its stack trace) was a tenth of a follower's allocation under load.
-   */
+  /** The term of {@code i}, or 0 when it is compacted or not there. */
   long termOrZero(long i) {
-    if (i < firstIndex() - 1 || i > lastIndex()) {
-      return 0;
-    }
-    return storedTerm(i);
+    return hasTerm(i) ? storedTerm(i) : 0;
   }
 
-  /** Caller checked that {@code i} is within the log (or is the snapshot's index). */
+  /**
+   * Whether the term of {@code i} is known here: from the snapshot's index to the last one.
+   * {@link #termOrZero} and {@link #matchTerm} check this instead of catching {@link #term}'s
+   * exceptions: a follower asks it of every entry it is sent ({@link #findConflict}), the new ones
+   * are past its last index, and an exception per entry (with its stack trace) was 3 % of a
+   * follower's allocation under load.
+   */
+  private boolean hasTerm(long i) {
+    return i >= firstIndex() - 1 && i <= lastIndex();
+  }
+
+  /** Caller checked {@link #hasTerm}. */
   private long storedTerm(long i) {
     long t = unstable.maybeTerm(i);
     return t >= 0 ? t : storage.term(i);
@@ -243,10 +246,7 @@ final class RaftLog {
   }
 
   boolean matchTerm(long i, long term) {
-    if (i < firstIndex() - 1 || i > lastIndex()) {
-      return false;
-    }
-    return storedTerm(i) == term;
+    return hasTerm(i) && storedTerm(i) == term;
   }
 
   /**

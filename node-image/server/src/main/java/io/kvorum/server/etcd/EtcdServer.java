@@ -983,16 +983,21 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     try {
       node.propose(proposal.data());
     } catch (ProposalDroppedException e) {
-      boolean leaderMoving = e.cause() == ProposalDroppedException.Cause.LEADERSHIP_TRANSFER
-          || (e.cause() == ProposalDroppedException.Cause.NO_LEADER
-              && (wasHeld || ticks - lastTickWithLeader <= config.electionTicks()));
-      if (leaderMoving && !stopping) {
+      if (worthHolding(e, wasHeld)) {
         proposalsAwaitingLeader.add(proposal);
         leaderWhenHeld = leaderId;
       } else {
         fail(proposal.id(), leaderId == 0 ? Errors.noLeader() : new EtcdException(Status.Code.UNAVAILABLE, "etcdserver: " + e.getMessage()));
       }
     }
+  }
+
+  /** Loop only: the rule of {@link #proposeOrHold} for holding a dropped proposal. */
+  private boolean worthHolding(ProposalDroppedException e, boolean wasHeld) {
+    boolean leaderMoving = e.cause() == ProposalDroppedException.Cause.LEADERSHIP_TRANSFER
+        || (e.cause() == ProposalDroppedException.Cause.NO_LEADER
+            && (wasHeld || ticks - lastTickWithLeader <= config.electionTicks()));
+    return leaderMoving && !stopping;
   }
 
   /**
@@ -1044,9 +1049,9 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     try {
       node.step(message);
     } catch (ProposalDroppedException e) {
-      boolean leaderMoving = e.cause() == ProposalDroppedException.Cause.LEADERSHIP_TRANSFER
-          || ticks - lastTickWithLeader <= config.electionTicks();
-      if (leaderMoving && !stopping) {
+      // RawNode.step throws only for LEADERSHIP_TRANSFER or NO_LEADER. Not "was held": a
+      // forward held before keeps only the window it arrived in.
+      if (worthHolding(e, false)) {
         forwardsAwaitingLeader.add(new HeldForward(message, heldSinceTick));
         leaderWhenHeld = leaderId;
       }

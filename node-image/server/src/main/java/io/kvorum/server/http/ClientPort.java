@@ -92,19 +92,13 @@ public final class ClientPort implements AutoCloseable {
     this.options = options;
     this.tls = tls;
     if (tls == null) {
-      for (String url : concat(listenUrls, metricsUrls)) {
-        if (url.trim().startsWith("https://")) {
+      for (Listener listener : java.util.stream.Stream.concat(listen.stream(), listenMetrics.stream()).toList()) {
+        if (listener.tls()) {
           throw new IllegalArgumentException(
-              "listen URL '" + url + "' is https but the client port has no certificate (--cert-file/--key-file or --auto-tls)");
+              "listen URL '" + describe(listener) + "' is https but the client port has no certificate (--cert-file/--key-file or --auto-tls)");
         }
       }
     }
-  }
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
   }
 
   /** {@code http://host:port} or {@code https://host:port} to a listener; unix sockets are not served. */
