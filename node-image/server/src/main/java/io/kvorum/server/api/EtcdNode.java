@@ -141,6 +141,17 @@ public interface EtcdNode {
         new EtcdException(Status.Code.UNIMPLEMENTED, "downgrade is not supported by this member"));
   }
 
+  /**
+   * Kvorum's {@code Serving/Drain}: for {@code duration} the member reports itself not ready
+   * ({@link NodeInfo#drainedSeconds()}), so Kubernetes stops sending it new clients before the
+   * operator removes it from the cluster; it keeps serving what arrives. Zero ends a drain, a
+   * new call replaces the old one. A node that cannot drain answers UNIMPLEMENTED.
+   */
+  default CompletableFuture<Void> drain(java.time.Duration duration) {
+    return CompletableFuture.failedFuture(
+        new EtcdException(Status.Code.UNIMPLEMENTED, "drain is not supported by this member"));
+  }
+
   // --- Auth
   /** etcd's Auth service; a member that does not check requests answers UNIMPLEMENTED. */
   default EtcdAuth auth() {
@@ -169,7 +180,13 @@ public interface EtcdNode {
     }
   }
 
-  /** A snapshot of what the member knows about itself, cheap to read. */
+  /**
+   * A snapshot of what the member knows about itself, cheap to read.
+   *
+   * @param ready published and following a leader, not stopping
+   * @param drainedSeconds how much longer a {@link #drain drain} keeps it out of service, 0 when
+   *     it is not drained
+   */
   record NodeInfo(
       long clusterId,
       long memberId,
@@ -181,7 +198,8 @@ public interface EtcdNode {
       long commitIndex,
       long appliedIndex,
       boolean learner,
-      boolean ready) {
+      boolean ready,
+      long drainedSeconds) {
     public boolean hasLeader() {
       return leaderId != 0;
     }

@@ -492,6 +492,11 @@ public final class AuthorizingNode implements EtcdNode, EtcdAuth, AutoCloseable 
   }
 
   @Override
+  public CompletableFuture<Void> drain(java.time.Duration duration) {
+    return asAdmin(() -> member.drain(duration));
+  }
+
+  @Override
   public NodeInfo info() {
     return member.info();
   }

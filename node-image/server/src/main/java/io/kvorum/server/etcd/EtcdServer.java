@@ -229,6 +229,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
   private volatile long appliedView;
   private volatile boolean stopping;
   private volatile boolean published;
+  private final DrainWindow drainWindow = new DrainWindow(System::nanoTime);
 
   private record PendingReads(long index, long requestedAtTick, List<CompletableFuture<Void>> reads) {}
 
@@ -1824,7 +1825,20 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
         commitIndex,
         appliedView,
         learner,
-        leaderId != 0 && published && !stopping);
+        leaderId != 0 && published && !stopping,
+        drainWindow.secondsLeft());
+  }
+
+  @Override
+  public CompletableFuture<Void> drain(Duration duration) {
+    try {
+      drainWindow.set(duration);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    LOG.info(duration.isZero() ? "drain ended: the member reports itself ready again" : "drained: the member reports itself not ready",
+        "local-member-id", hex(memberId), "seconds", String.valueOf(duration.toSeconds()));
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override

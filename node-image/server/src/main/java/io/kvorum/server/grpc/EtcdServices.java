@@ -18,6 +18,7 @@ public final class EtcdServices {
   public final ClusterService cluster;
   public final MaintenanceService maintenance;
   public final AuthService auth;
+  public final ServingService serving;
 
   public EtcdServices(EtcdNode node, long maxRequestBytes, int maxTxnOps) {
     RequestChecks checks = new RequestChecks(maxRequestBytes, maxTxnOps);
@@ -27,11 +28,13 @@ public final class EtcdServices {
     this.cluster = new ClusterService(node);
     this.maintenance = new MaintenanceService(node);
     this.auth = new AuthService(node.auth());
+    this.serving = new ServingService(node);
   }
 
   /**
-   * What the gRPC server binds: one definition per etcd service name, each reading the
-   * caller's token (and client certificate) into the call's context for the auth checks.
+   * What the gRPC server binds: one definition per etcd service name and Kvorum's {@code
+   * kvorum.v1.Serving}, each reading the caller's token (and client certificate) into the call's
+   * context for the auth checks.
    */
   public List<ServerServiceDefinition> definitions() {
     return Stream.of(
@@ -40,7 +43,8 @@ public final class EtcdServices {
             lease.definition(),
             cluster.bindService(),
             maintenance.definition(),
-            auth.definition())
+            auth.definition(),
+            serving.bindService())
         .map(d -> ServerInterceptors.intercept(d, Credentials.serverInterceptor()))
         .toList();
   }

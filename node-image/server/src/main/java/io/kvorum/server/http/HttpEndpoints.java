@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  *       {"health":"false","reason":"..."}}, from {@link EtcdNode#health()} (bounded by {@link
  *       #HEALTH_TIMEOUT_SECONDS}).
  *   <li>{@code GET /livez}: 200 {@code ok} while the port answers at all. {@code GET /readyz}:
- *       200 {@code ok} when the member is ready and knows a leader, else 503 with the reason.
+ *       200 {@code ok} when the member is ready, knows a leader and is not drained, else 503 with
+ *       the reason.
  *   <li>{@code GET /metrics}: the member's registry in Prometheus text format.
  *   <li>{@code /v3/...}: the JSON gateway. {@code /v3beta} and {@code /v3alpha} were removed in
  *       etcd 3.5 and answer 404 saying so.
@@ -147,6 +148,9 @@ final class HttpEndpoints {
       text(request, 503, "[-]ready failed: the member has not finished starting\nreadyz check failed");
     } else if (!info.hasLeader()) {
       text(request, 503, "[-]leader failed: no leader is known\nreadyz check failed");
+    } else if (info.drainedSeconds() > 0) {
+      text(request, 503, "[-]serving failed: drained for another " + info.drainedSeconds()
+          + " s (kvorum.v1.Serving/Drain) before leaving the cluster; it still answers requests\nreadyz check failed");
     } else {
       text(request, 200, "ok");
     }

@@ -359,6 +359,30 @@ class ClientPortGrpcTest {
   }
 
   @Test
+  void drainIsServedAsKvorumsServingServiceWithWellKnownTypes() {
+    node.answer("drain", ignored -> null);
+    // What a client without Kvorum's generated code (the operator) builds from the name alone.
+    MethodDescriptor<com.google.protobuf.Duration, com.google.protobuf.Empty> drain =
+        MethodDescriptor.<com.google.protobuf.Duration, com.google.protobuf.Empty>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("kvorum.v1.Serving/Drain")
+            .setRequestMarshaller(ProtoUtils.marshaller(com.google.protobuf.Duration.getDefaultInstance()))
+            .setResponseMarshaller(ProtoUtils.marshaller(com.google.protobuf.Empty.getDefaultInstance()))
+            .build();
+
+    ClientCalls.blockingUnaryCall(channel, drain, CallOptions.DEFAULT,
+        com.google.protobuf.Duration.newBuilder().setSeconds(60).setNanos(500_000_000).build());
+
+    assertThat(node.requestsOf("drain")).containsExactly(java.time.Duration.ofMillis(60_500));
+
+    node.fail("drain", new EtcdException(Status.Code.INVALID_ARGUMENT, "kvorum: a drain lasts from 0 s"));
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, drain, CallOptions.DEFAULT,
+            com.google.protobuf.Duration.newBuilder().setSeconds(6000).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  @Test
   void keepAliveAnswersInOrderAndAnUnknownLeaseGetsTtlZeroNotAStreamError() throws Exception {
     node.answer(
         "leaseKeepAlive",

@@ -74,7 +74,7 @@ class ClientPortHttpTest {
   static EtcdNode.NodeInfo withClusterVersion(String clusterVersion, long leader) {
     EtcdNode.NodeInfo i = node.info;
     return new EtcdNode.NodeInfo(i.clusterId(), i.memberId(), i.name(), "1.2.3", clusterVersion,
-        leader, i.raftTerm(), i.commitIndex(), i.appliedIndex(), i.learner(), true);
+        leader, i.raftTerm(), i.commitIndex(), i.appliedIndex(), i.learner(), true, 0);
   }
 
   static HttpResponse<String> get(String path) throws Exception {
@@ -128,6 +128,19 @@ class ClientPortHttpTest {
     HttpResponse<String> noLeader = get("/readyz");
     assertThat(noLeader.statusCode()).isEqualTo(503);
     assertThat(noLeader.body()).contains("no leader");
+    assertThat(get("/livez").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aDrainedMemberIsNotReadyButAlive() throws Exception {
+    EtcdNode.NodeInfo i = node.info;
+    node.info = new EtcdNode.NodeInfo(i.clusterId(), i.memberId(), i.name(), i.serverVersion(), i.clusterVersion(),
+        i.leaderId(), i.raftTerm(), i.commitIndex(), i.appliedIndex(), i.learner(), true, 42);
+
+    HttpResponse<String> drained = get("/readyz");
+
+    assertThat(drained.statusCode()).isEqualTo(503);
+    assertThat(drained.body()).contains("drained for another 42 s");
     assertThat(get("/livez").statusCode()).isEqualTo(200);
   }
 

@@ -80,7 +80,7 @@ final class RecordingEtcdNode implements EtcdNode {
   volatile boolean watchClosed;
   volatile NodeInfo info =
       new NodeInfo(HEADER.getClusterId(), HEADER.getMemberId(), "s1", "1.2.3", null,
-          HEADER.getMemberId(), 3, 10, 10, false, true);
+          HEADER.getMemberId(), 3, 10, 10, false, true, 0);
   volatile Health health = Health.ok();
   final PrometheusRegistry registry = new PrometheusRegistry();
 
@@ -271,6 +271,11 @@ final class RecordingEtcdNode implements EtcdNode {
   @Override
   public CompletableFuture<DowngradeResponse> downgrade(DowngradeRequest r) {
     return call("downgrade", r);
+  }
+
+  @Override
+  public CompletableFuture<Void> drain(java.time.Duration duration) {
+    return call("drain", duration);
   }
 
   @Override

@@ -14,7 +14,12 @@ import io.etcd.jetcd.api.MemberRemoveRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.grpc.StatusRuntimeException;
+import io.kvorum.server.grpc.proto.ServingGrpc;
 import io.kvorum.server.it.LocalCluster.Member;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** MemberAdd as a learner, join with --initial-cluster-state existing, promote, remove. */
+/** MemberAdd as a learner, join with --initial-cluster-state existing, promote, drain, remove. */
 class MembershipIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -82,11 +87,32 @@ class MembershipIT {
     assertThatThrownBy(() -> clusterApi(leader).memberPromote(MemberPromoteRequest.newBuilder().setID(id).build()))
         .hasMessageContaining("etcdserver: can only promote a learner member");
 
+    // The operator's order: drain (readiness fails, the member still serves), then remove.
+    ServingGrpc.newBlockingStub(cluster.channel(joiner)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .drain(com.google.protobuf.Duration.newBuilder().setSeconds(60).build());
+    assertThat(readyz(joiner)).startsWith("503 [-]serving failed: drained for another");
+    KVGrpc.newBlockingStub(cluster.channel(joiner)).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("drained")).setValue(ByteString.copyFromUtf8("v")).build());
+
     clusterApi(leader).memberRemove(MemberRemoveRequest.newBuilder().setID(id).build());
     assertThat(clusterApi(leader).memberList(MemberListRequest.getDefaultInstance()).getMembersList()).hasSize(3);
     waitUntil(() -> !joiner.running(), "the removed member to stop");
     assertThatThrownBy(() -> clusterApi(leader).memberRemove(MemberRemoveRequest.newBuilder().setID(id).build()))
         .hasMessageContaining("etcdserver: member not found");
+  }
+
+  private static String readyz(Member m) {
+    try {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(m.clientUrl() + "/readyz")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() + " " + r.body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
