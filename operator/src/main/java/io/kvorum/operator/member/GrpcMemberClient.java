@@ -13,8 +13,14 @@ import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
+import com.google.protobuf.Empty;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,6 +55,18 @@ public final class GrpcMemberClient implements MemberClient {
 
   private static final int MAX_CHANNELS = 64;
   private static final int MAX_MESSAGE = 16 * 1024 * 1024;
+
+  /**
+   * Kvorum's {@code kvorum.v1.Serving/Drain} (the node's kvorum_serving.proto). It carries only
+   * well-known types, so it is built from its name here instead of generated.
+   */
+  static final MethodDescriptor<com.google.protobuf.Duration, Empty> DRAIN =
+      MethodDescriptor.<com.google.protobuf.Duration, Empty>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("kvorum.v1.Serving/Drain")
+          .setRequestMarshaller(ProtoUtils.marshaller(com.google.protobuf.Duration.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(Empty.getDefaultInstance()))
+          .build();
 
   /** What every TLS view of one client shares: channels, TLS contexts and HTTP clients, each in a small LRU. */
   private static final class Connections {
@@ -187,6 +205,21 @@ public final class GrpcMemberClient implements MemberClient {
   public void moveLeader(URI leader, long toMemberId) {
     call("move leader to " + Long.toHexString(toMemberId), leader,
         () -> maintenance(leader).moveLeader(MoveLeaderRequest.newBuilder().setTargetID(toMemberId).build()));
+  }
+
+  @Override
+  public boolean drain(URI member, Duration duration) {
+    var request = com.google.protobuf.Duration.newBuilder().setSeconds(duration.toSeconds()).setNanos(duration.toNanosPart()).build();
+    try {
+      call("drain for " + duration.toSeconds() + " s", member, () -> ClientCalls.blockingUnaryCall(channel(member), DRAIN,
+          CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS), request));
+      return true;
+    } catch (MemberException e) {
+      if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   @Override

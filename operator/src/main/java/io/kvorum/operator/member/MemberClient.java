@@ -33,6 +33,13 @@ public interface MemberClient extends AutoCloseable {
   void moveLeader(URI leader, long toMemberId);
 
   /**
+   * Kvorum's {@code Serving/Drain}: {@code member} reports itself not ready for {@code duration},
+   * so its pod leaves the client Service while it still serves. Returns false when the member
+   * runs a version without drains (UNIMPLEMENTED).
+   */
+  boolean drain(URI member, java.time.Duration duration);
+
+  /**
    * Streams Maintenance.Snapshot from {@code leader} into {@code target}, verifying the SHA-256
    * trailer; a mismatch deletes the file and throws.
    */

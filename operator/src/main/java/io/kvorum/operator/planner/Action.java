@@ -31,6 +31,12 @@ public sealed interface Action {
 
   record PromoteLearner(int ordinal, long memberId) implements Action { }
 
+  /**
+   * Kvorum's Serving/Drain: the member fails its readiness for a while, so its pod leaves the
+   * client Service before the member is removed and requests stop reaching it.
+   */
+  record DrainMember(int ordinal, long memberId) implements Action { }
+
   /** MemberRemove: the member leaves the Raft group before its pod is deleted. */
   record RemoveMember(int ordinal, long memberId) implements Action { }
 

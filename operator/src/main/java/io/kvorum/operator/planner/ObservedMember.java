@@ -10,6 +10,9 @@ package io.kvorum.operator.planner;
  * @param appliedIndex the Raft applied index from Maintenance.Status, -1 when unknown
  * @param certificatesCurrent the pod runs the current TLS files (its tls-revision matches the
  *                     Secrets'); true without TLS or without a pod
+ * @param podReady     the kubelet reports the pod Ready (its /readyz passes), so the client
+ *                     Service sends it clients
+ * @param podReadyChanged when the pod's Ready condition last changed, null when unknown
  */
 public record ObservedMember(
     int ordinal,
@@ -24,7 +27,9 @@ public record ObservedMember(
     boolean leader,
     long appliedIndex,
     boolean alarm,
-    boolean certificatesCurrent) {
+    boolean certificatesCurrent,
+    boolean podReady,
+    java.time.Instant podReadyChanged) {
 
   public enum PodState {
     /** No pod. */

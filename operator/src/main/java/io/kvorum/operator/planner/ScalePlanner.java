@@ -2,12 +2,14 @@ package io.kvorum.operator.planner;
 
 import io.kvorum.operator.planner.Action.AddLearner;
 import io.kvorum.operator.planner.Action.DeleteMemberResources;
+import io.kvorum.operator.planner.Action.DrainMember;
 import io.kvorum.operator.planner.Action.MoveLeader;
 import io.kvorum.operator.planner.Action.PromoteLearner;
 import io.kvorum.operator.planner.Action.RemoveMember;
 import io.kvorum.operator.planner.Action.Wait;
 import io.kvorum.operator.planner.ObservedMember.PodState;
 import io.kvorum.operator.planner.Plan.Notice;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 
@@ -21,15 +23,22 @@ import java.util.Optional;
  *   voters &gt; replicas                                       --> remove the highest slot:
  *       the others would lack a healthy quorum             --> refuse (Degraded), touch nothing
  *       it is the leader                                   --> MoveLeader first
+ *       its pod is Ready (in the client Service)           --> DrainMember: its /readyz fails
+ *       not Ready for less than {@link #ENDPOINTS_SETTLE}      --> wait for kube-proxy to follow
  *       otherwise                                          --> RemoveMember, then (next rule)
  *   a pod or volume of a slot outside the member list, at or above replicas
  *                                                          --> DeleteMemberResources (volume per
  *                                                              spec.storage.retention.whenScaled)
  * </pre>
  * A learner never votes, so adding one cannot cost quorum; only the promotion changes the
- * majority, and it happens once the learner holds the log.
+ * majority, and it happens once the learner holds the log. A removed member stops at once, so
+ * requests that still reach it through the client Service fail; draining first takes its pod out
+ * of the Service while it still serves.
  */
 final class ScalePlanner {
+
+  /** How long after a pod stops being Ready its address may still be in kube-proxy's rules. */
+  static final Duration ENDPOINTS_SETTLE = Duration.ofSeconds(5);
 
   Optional<Plan> plan(ObservedCluster o, PlanBuilder b) {
     Optional<ObservedMember> learner = o.members().stream().filter(ObservedMember::learner).findFirst();
@@ -93,6 +102,13 @@ final class ScalePlanner {
       ObservedMember successor = UpgradePlanner.mostCaughtUpFollower(o, victim);
       b.event(Notice.normal("LeadershipMoving", "moving leadership from " + victim.name() + " to " + successor.name() + " before removing it"));
       return b.finish(new MoveLeader(victim.ordinal(), successor.ordinal(), successor.memberId()));
+    }
+    if (victim.podReady()) {
+      b.event(Notice.normal("MemberDraining", "taking " + victim.name() + " out of the client Service before removing it"));
+      return b.finish(new DrainMember(victim.ordinal(), victim.memberId()));
+    }
+    if (victim.podReadyChanged() != null && o.now().isBefore(victim.podReadyChanged().plus(ENDPOINTS_SETTLE))) {
+      return b.finish(new Wait("clients to stop reaching " + victim.name() + " before it is removed"));
     }
     b.event(Notice.normal("MemberRemoving", "removing " + victim.name() + " from the member list"));
     return b.finish(new RemoveMember(victim.ordinal(), victim.memberId()));

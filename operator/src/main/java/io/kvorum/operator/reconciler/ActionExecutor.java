@@ -38,6 +38,12 @@ public class ActionExecutor {
     }
   }
 
+  /**
+   * How long a drained member stays unready: enough for the readiness probe to fail (3 x 5 s),
+   * the endpoints to follow and the removal; if the operator goes away it ends by itself.
+   */
+  static final java.time.Duration DRAIN_LEASE = java.time.Duration.ofMinutes(2);
+
   private final KubernetesClient client;
   private final MemberClient members;
   private final SnapshotStore snapshots;
@@ -66,6 +72,7 @@ public class ActionExecutor {
         case Action.DeletePod d -> deletePod(kvc, d);
         case Action.AddLearner a -> addLearner(kvc, obs, a);
         case Action.PromoteLearner p -> promote(kvc, obs, p);
+        case Action.DrainMember d -> drain(kvc, obs, d);
         case Action.RemoveMember r -> remove(kvc, obs, r);
         case Action.DeleteMemberResources d -> deleteResources(kvc, d);
       };
@@ -133,6 +140,15 @@ public class ActionExecutor {
     members.promote(leader(obs), p.memberId());
     events.normal(kvc, "MemberPromoted", name(kvc, p.ordinal()) + " promoted to voter");
     return Outcome.ok();
+  }
+
+  private Outcome drain(KVCluster kvc, Observation obs, Action.DrainMember d) {
+    if (members.drain(obs.endpoint(d.ordinal()), DRAIN_LEASE)) {
+      return Outcome.ok();
+    }
+    events.warning(kvc, "DrainUnsupported", name(kvc, d.ordinal()) + " runs a version that cannot be drained;"
+        + " removing it while the client Service may still send it requests");
+    return remove(kvc, obs, new Action.RemoveMember(d.ordinal(), d.memberId()));
   }
 
   private Outcome remove(KVCluster kvc, Observation obs, Action.RemoveMember r) {

@@ -2,6 +2,7 @@ package io.kvorum.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.kvorum.operator.crd.KVCluster;
 import io.kvorum.operator.crd.KVClusterSpec;
 import io.kvorum.operator.crd.KVClusterStatus;
@@ -118,7 +119,9 @@ public final class ClusterObserver {
           pvcBySlot.containsKey(n) && pvcBySlot.get(n).getMetadata().getDeletionTimestamp() == null,
           id, listedMember != null && listedMember.learner(), probe.reachable() && probe.healthy(),
           probe.serverVersion(), leader, probe.appliedIndex(), probe.alarm(),
-          pod == null || Objects.equals(tls.revision(n), annotation(pod, CertificateSecrets.ANNOTATION_REVISION)));
+          pod == null || Objects.equals(tls.revision(n), annotation(pod, CertificateSecrets.ANNOTATION_REVISION)),
+          readyCondition(pod).map(c -> "True".equals(c.getStatus())).orElse(false),
+          readyCondition(pod).map(PodCondition::getLastTransitionTime).map(ClusterObserver::instant).orElse(null));
     }).toList();
 
     String resume = kvc.getMetadata().getAnnotations() == null ? null
@@ -140,6 +143,22 @@ public final class ClusterObserver {
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
     return ip == null || ip.isEmpty() ? Optional.empty()
         : Optional.of(URI.create(MemberNames.scheme(kvc) + "://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + MemberNames.CLIENT_PORT));
+  }
+
+  /** The kubelet's Ready condition: the pod's readiness probe passes and the client Service lists it. */
+  private static Optional<PodCondition> readyCondition(Pod pod) {
+    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+  }
+
+  private static Instant instant(String rfc3339) {
+    try {
+      return Instant.parse(rfc3339);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   private static String annotation(Pod pod, String key) {

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link GrpcMemberClient} against a real etcd 3.4 (Debian's etcd-server) on loopback: the
  * operator's member client speaks the protocol Kvorum implements, so it must work against the
  * reference. Covers probe (HTTP /version and /health, Maintenance.Status), member list, learner
- * add and remove, and a streamed snapshot whose SHA-256 trailer verifies.
+ * add and remove, a streamed snapshot whose SHA-256 trailer verifies, and a drain that a member
+ * without Kvorum's Serving service declines.
  */
 class GrpcMemberClientIT {
 
@@ -114,6 +115,13 @@ class GrpcMemberClientIT {
           .hasMessageContaining("member promote");
       members.remove(clientUrl, id);
       assertThat(members.memberList(clientUrl)).hasSize(1);
+    }
+  }
+
+  @Test
+  void aMemberWithoutDrainsSaysSoInsteadOfFailing() {
+    try (GrpcMemberClient members = new GrpcMemberClient(Duration.ofSeconds(5), Duration.ofSeconds(30))) {
+      assertThat(members.drain(clientUrl, Duration.ofSeconds(60))).as("etcd has no kvorum.v1.Serving").isFalse();
     }
   }
 

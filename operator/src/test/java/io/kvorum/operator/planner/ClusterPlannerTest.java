@@ -14,6 +14,7 @@ import io.kvorum.operator.planner.Action.Bootstrap;
 import io.kvorum.operator.planner.Action.CreatePod;
 import io.kvorum.operator.planner.Action.DeleteMemberResources;
 import io.kvorum.operator.planner.Action.DeletePod;
+import io.kvorum.operator.planner.Action.DrainMember;
 import io.kvorum.operator.planner.Action.MoveLeader;
 import io.kvorum.operator.planner.Action.PromoteLearner;
 import io.kvorum.operator.planner.Action.RemoveMember;
@@ -289,7 +290,17 @@ class ClusterPlannerTest {
             Expect.does(new PromoteLearner(3, 4)),
             // MemberPromoted comes from the executor once it succeeded, not twice
             p -> assertThat(p.events()).extracting(Plan.Notice::reason).doesNotContain("MemberPromoted")),
-        row("scale down: highest member removed from the member list first", cluster(5).replicas(3),
+        row("scale down: highest member drained first, so its pod leaves the client Service", cluster(5).replicas(3),
+            Expect.does(new DrainMember(4, 5)),
+            p -> assertThat(p.events()).extracting(Plan.Notice::reason).containsExactly("MemberDraining")),
+        row("scale down: drained member just left the Service: wait for kube-proxy", cluster(5).replicas(3)
+                .member(4, m -> m.drained(Fixture.T0.plusSeconds(598))),
+            Expect.waits("clients to stop reaching demo-4")),
+        row("scale down: drained member out of the Service: removed from the member list", cluster(5).replicas(3)
+                .member(4, m -> m.drained(Fixture.T0.plusSeconds(590))),
+            Expect.does(new RemoveMember(4, 5)),
+            p -> assertThat(p.events()).extracting(Plan.Notice::reason).containsExactly("MemberRemoving")),
+        row("scale down of a member that is down: removed without draining", cluster(5).replicas(3).member(4, m -> m.down()),
             Expect.does(new RemoveMember(4, 5))),
         row("scale down of the leader: leadership moves first", cluster(5).replicas(3).leader(4)
                 .member(2, m -> m.applied(1001)),

@@ -35,14 +35,18 @@ final class Fixture {
     long applied = 1000;
     boolean alarm;
     boolean certificatesCurrent = true;
+    boolean podReady = true;
+    Instant podReadyChanged;
 
     Member(int ordinal) {
       this.ordinal = ordinal;
       this.id = (long) ordinal + 1;
     }
 
-    Member unhealthy() { healthy = false; return this; }
-    Member down() { healthy = false; serverVersion = null; applied = -1; return this; }
+    Member unhealthy() { healthy = false; podReady = false; return this; }
+    Member down() { healthy = false; serverVersion = null; applied = -1; podReady = false; return this; }
+    /** Serving but drained: the kubelet reports the pod not Ready since {@code since}. */
+    Member drained(Instant since) { podReady = false; podReadyChanged = since; return this; }
     Member noPod() { pod = PodState.ABSENT; podVersion = null; return down(); }
     Member terminating() { pod = PodState.TERMINATING; return this; }
     Member failed() { pod = PodState.FAILED; return down(); }
@@ -58,7 +62,7 @@ final class Fixture {
 
     ObservedMember build() {
       return new ObservedMember(ordinal, "demo-" + ordinal, pod, podVersion, pvc, id, learner, healthy, serverVersion,
-          leader, applied, alarm, certificatesCurrent);
+          leader, applied, alarm, certificatesCurrent, podReady, podReadyChanged);
     }
   }
 

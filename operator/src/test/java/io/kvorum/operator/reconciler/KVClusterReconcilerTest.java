@@ -294,7 +294,7 @@ class KVClusterReconcilerTest {
   }
 
   @Test
-  void scalesUpThroughLearnersAndDownThroughMemberRemove() {
+  void scalesUpThroughLearnersAndDownThroughDrainAndMemberRemove() {
     runToRunning();
     kvc.getSpec().setReplicas(5);
     kvc.getMetadata().setGeneration(2L);
@@ -310,9 +310,17 @@ class KVClusterReconcilerTest {
         && client.pods().inNamespace(NS).list().getItems().size() == 3
         && client.persistentVolumeClaims().inNamespace(NS).list().getItems().size() == 3);
     assertThat(members.calls("remove")).containsExactly("remove demo-4", "remove demo-3");
+    assertThat(members.calls("drain")).containsExactly("drain demo-4", "drain demo-3");
+    int drainIndex = members.calls.indexOf("drain demo-4");
     int removeIndex = members.calls.indexOf("remove demo-4");
     int stopIndex = members.calls.indexOf("stop demo-4");
+    assertThat(drainIndex).as("member drained (out of the client Service) before it is removed").isLessThan(removeIndex);
     assertThat(removeIndex).as("member removed before its pod is deleted").isLessThan(stopIndex);
+    assertThat(client.pods().inNamespace(NS).list().getItems()).as("the remaining members still serve clients")
+        .allSatisfy(p -> assertThat(p.getStatus().getConditions()).anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo("Ready");
+          assertThat(c.getStatus()).isEqualTo("True");
+        }));
     assertThat(Map.of("members", members.members.size())).containsEntry("members", 3);
   }
 

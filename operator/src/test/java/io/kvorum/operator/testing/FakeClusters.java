@@ -37,6 +37,16 @@ public class FakeClusters implements MemberClient, NodeRuntime {
   }
 
   @Override
+  public boolean ready(URI clientUrl) {
+    return groups.values().stream().anyMatch(g -> g.ready(clientUrl));
+  }
+
+  @Override
+  public boolean drain(URI url, java.time.Duration duration) {
+    return via(url).drain(url, duration);
+  }
+
+  @Override
   public MemberProbe probe(URI clientUrl) {
     return groups.values().stream().filter(g -> g.knows(clientUrl)).findFirst()
         .map(g -> g.probe(clientUrl)).orElse(MemberProbe.unreachable());

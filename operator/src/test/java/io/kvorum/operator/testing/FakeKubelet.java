@@ -1,6 +1,8 @@
 package io.kvorum.operator.testing;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kvorum.operator.reconciler.MemberNames;
@@ -13,7 +15,7 @@ import java.util.Map;
 /**
  * Plays the kubelet for pods on a mock API server: pods the operator created are marked Running
  * with an IP and their node "starts" in the {@link FakeMemberClient}; nodes whose pod vanished
- * "stop". The node learns its flags from the pod's args, as the real one does.
+ * "stop". On later syncs a pod's Ready condition follows its node's readiness. The node learns its flags from the pod's args, as the real one does.
  */
 public class FakeKubelet {
 
@@ -42,7 +44,10 @@ public class FakeKubelet {
     });
     for (Pod pod : pods) {
       String name = pod.getMetadata().getName();
-      if (running.containsKey(name)) continue;
+      if (running.containsKey(name)) {
+        markReadiness(namespace, pod, members.ready(running.get(name)));
+        continue;
+      }
       int n = NEXT_IP.getAndIncrement();
       String ip = "10.0." + (n / 250) + "." + (n % 250 + 1);
       pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
@@ -57,6 +62,18 @@ public class FakeKubelet {
       Arrays.stream(flag(args, "initial-cluster").split(",")).forEach(s -> initial.put(s.split("=")[0], URI.create(s.split("=")[1])));
       members.start(clientUrl, name, URI.create(peer), pod.getMetadata().getLabels().get(MemberNames.LABEL_VERSION), initial);
     }
+  }
+
+  /** The Ready condition the readiness probe would give, written only when it changes. */
+  private void markReadiness(String namespace, Pod pod, boolean ready) {
+    String status = ready ? "True" : "False";
+    List<PodCondition> conditions = pod.getStatus() == null || pod.getStatus().getConditions() == null
+        ? List.of() : pod.getStatus().getConditions();
+    if (conditions.stream().anyMatch(c -> "Ready".equals(c.getType()) && status.equals(c.getStatus()))) {
+      return;
+    }
+    pod.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready").withStatus(status).build()));
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
   }
 
   static String flag(List<String> args, String name) {

@@ -43,6 +43,7 @@ public class FakeMemberClient implements MemberClient, NodeRuntime {
     public boolean learner;
     public boolean running;
     public boolean healthy = true;
+    public boolean drained;
 
     Node(long id, String name, URI peerUrl, boolean learner) {
       this.id = id;
@@ -206,6 +207,19 @@ public class FakeMemberClient implements MemberClient, NodeRuntime {
         .orElseThrow(() -> new MemberException("move leader: target not running"));
     calls.add("move-leader " + leader().orElseThrow().name + " -> " + to.name);
     leaderId = to.id;
+  }
+
+  @Override
+  public synchronized boolean drain(URI member, java.time.Duration duration) {
+    Node n = reachable(member);
+    n.drained = !duration.isZero();
+    calls.add("drain " + n.name);
+    return true;
+  }
+
+  @Override
+  public synchronized boolean ready(URI clientUrl) {
+    return members.stream().anyMatch(n -> clientUrl.equals(n.clientUrl) && n.running && n.healthy && !n.drained && leaderId != 0);
   }
 
   @Override

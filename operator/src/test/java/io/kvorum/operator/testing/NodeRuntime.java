@@ -9,4 +9,7 @@ public interface NodeRuntime {
   void start(URI clientUrl, String name, URI peerUrl, String version, Map<String, URI> initialCluster);
 
   void stop(URI clientUrl);
+
+  /** What the node's /readyz would answer: the kubelet marks the pod Ready from it. */
+  boolean ready(URI clientUrl);
 }
