@@ -136,8 +136,8 @@ class OperatorFlowE2E {
   /**
    * Flow 6: 3 -> 5 -> 3 while the write load runs. Growing, each new member joins as a learner
    * and is promoted once caught up (LearnerAdded before MemberPromoted, per member); shrinking,
-   * the highest members leave the member list and their pods and volumes go (whenScaled:
-   * Delete, the default). No acknowledged write is lost either way.
+   * the highest members are drained (out of the client Service), leave the member list, and
+   * their pods and volumes go (whenScaled: Delete, the default). No acknowledged write is lost either way.
    */
   @Test
   @Order(6)
@@ -173,6 +173,13 @@ class OperatorFlowE2E {
         .as("etcdctl member list at 3").hasSize(3);
     assertThat(mentioning(cluster.events("MemberRemoved"), CLUSTER + "-")).extracting(e -> e.message().split(" ")[0])
         .as("members removed").containsExactlyInAnyOrder(CLUSTER + "-3", CLUSTER + "-4");
+    for (String member : List.of(CLUSTER + "-3", CLUSTER + "-4")) {
+      List<ClusterView.Event> drained = mentioning(cluster.events("MemberDraining"), member + " ");
+      List<ClusterView.Event> removed = mentioning(cluster.events("MemberRemoved"), member + " ");
+      assertThat(drained).as("MemberDraining events for %s", member).isNotEmpty();
+      assertThat(drained.getFirst().time()).as("%s out of the client Service before it is removed", member)
+          .isBeforeOrEqualTo(removed.getFirst().time());
+    }
     assertThat(cluster.podCreationTimes()).as("the original members are untouched").isEqualTo(original);
     cluster.waitUntil(Duration.ofMinutes(2), "volumes of -3 and -4 deleted (whenScaled: Delete)",
         () -> kube.kubectl("-n", NAMESPACE, "get", "pvc", "-l", cluster.members(), "-o", "name").out()

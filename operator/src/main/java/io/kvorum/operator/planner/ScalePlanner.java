@@ -104,7 +104,7 @@ final class ScalePlanner {
       return b.finish(new MoveLeader(victim.ordinal(), successor.ordinal(), successor.memberId()));
     }
     if (victim.podReady()) {
-      b.event(Notice.normal("MemberDraining", "taking " + victim.name() + " out of the client Service before removing it"));
+      b.event(Notice.normal("MemberDraining", victim.name() + " drained: out of the client Service before it is removed"));
       return b.finish(new DrainMember(victim.ordinal(), victim.memberId()));
     }
     if (victim.podReadyChanged() != null && o.now().isBefore(victim.podReadyChanged().plus(ENDPOINTS_SETTLE))) {
