@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * The Raft {@link Storage} of a member: the log as recovered from the WAL and snap/, plus
- * everything appended since, kept in memory from the last compaction point, with every change
- * made durable before it is visible.
+ * everything appended since, kept in memory from the last compaction point (serialized outside
+ * the heap, {@link OffHeapEntries}), with every change made durable before it is visible.
  *
  * <p>The Raft loop calls, for each {@code Ready}: {@link #applySnapshot(Snapshot)} if it carries
  * one, then {@link #save(HardState, List, boolean)}, then sends messages and applies. After the
@@ -36,12 +36,11 @@ public final class WalStorage implements Storage, AutoCloseable {
   private final Snapshotter snapshotter;
   private HardState hardState;
   private Snapshot snapshot;
-  /** Index and term of the entry just before {@code entries.get(0)}. */
+  /** Index and term of the entry just before the first one in memory. */
   private long baseIndex;
   private long baseTerm;
-  private final List<Entry> entries = new ArrayList<>();
-  /** Serialized size of {@link #entries}: what the in-memory log costs on the heap. */
-  private long entryBytes;
+  /** Entries after {@code baseIndex}, outside the heap; see there why. */
+  private final OffHeapEntries entries = new OffHeapEntries();
   private final long repairedTailBytes;
   /** The configuration as of the applied index, when the server knows it; else the snapshot's. */
   private ConfState appliedConfState;
@@ -54,8 +53,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     this.snapshot = snapshot;
     this.baseIndex = snapshot.getMetadata().getIndex();
     this.baseTerm = snapshot.getMetadata().getTerm();
-    this.entries.addAll(entries);
-    this.entryBytes = sizeOf(entries);
+    entries.forEach(this.entries::append);
     this.repairedTailBytes = repairedTailBytes;
   }
 
@@ -128,12 +126,12 @@ public final class WalStorage implements Storage, AutoCloseable {
     List<Entry> out = new ArrayList<>();
     long size = 0;
     for (long i = lo; i < hi; i++) {
-      Entry e = entries.get((int) (i - baseIndex - 1));
-      size += e.getSerializedSize();
+      int at = (int) (i - baseIndex - 1);
+      size += entries.serializedSize(at);
       if (!out.isEmpty() && size > maxBytes) {
         break;
       }
-      out.add(e);
+      out.add(entries.get(at));
     }
     return out;
   }
@@ -149,7 +147,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     if (index > lastIndexLocked()) {
       throw new UnavailableException(index, lastIndexLocked());
     }
-    return entries.get((int) (index - baseIndex - 1)).getTerm();
+    return entries.term((int) (index - baseIndex - 1));
   }
 
   @Override
@@ -191,12 +189,8 @@ public final class WalStorage implements Storage, AutoCloseable {
     }
     wal.save(hs, newEntries, mustSync);
     if (!newEntries.isEmpty()) {
-      int keep = (int) (newEntries.getFirst().getIndex() - baseIndex - 1);
-      List<Entry> replaced = entries.subList(keep, entries.size());
-      entryBytes -= sizeOf(replaced);
-      replaced.clear();
-      entries.addAll(newEntries);
-      entryBytes += sizeOf(newEntries);
+      entries.truncate((int) (newEntries.getFirst().getIndex() - baseIndex - 1));
+      newEntries.forEach(entries::append);
     }
     if (hs != null && !hs.equals(HardState.getDefaultInstance())) {
       hardState = hs;
@@ -220,7 +214,6 @@ public final class WalStorage implements Storage, AutoCloseable {
     baseIndex = m.getIndex();
     baseTerm = m.getTerm();
     entries.clear();
-    entryBytes = 0;
     wal.releaseTo(m.getIndex());
   }
 
@@ -257,9 +250,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     }
     if (compactIndex > baseIndex) {
       long newBaseTerm = term(compactIndex);
-      List<Entry> dropped = entries.subList(0, (int) (compactIndex - baseIndex));
-      entryBytes -= sizeOf(dropped);
-      dropped.clear();
+      entries.dropFirst((int) (compactIndex - baseIndex));
       baseIndex = compactIndex;
       baseTerm = newBaseTerm;
     }
@@ -273,9 +264,9 @@ public final class WalStorage implements Storage, AutoCloseable {
    * in memory, {@code bytesThrough(120) == 20 KiB}.
    */
   public synchronized long bytesThrough(long index) {
-    long bytes = entryBytes;
+    long bytes = entries.bytes();
     for (long i = lastIndexLocked(); i > Math.max(index, baseIndex); i--) {
-      bytes -= entries.get((int) (i - baseIndex - 1)).getSerializedSize();
+      bytes -= entries.serializedSize((int) (i - baseIndex - 1));
     }
     return bytes;
   }
@@ -290,20 +281,12 @@ public final class WalStorage implements Storage, AutoCloseable {
     long bytes = 0;
     long i = Math.min(index, lastIndexLocked());
     for (; i > baseIndex && index - i < keepEntries; i--) {
-      bytes += entries.get((int) (i - baseIndex - 1)).getSerializedSize();
+      bytes += entries.serializedSize((int) (i - baseIndex - 1));
       if (bytes > keepBytes && i < index) {
         break;
       }
     }
     return i;
-  }
-
-  private static long sizeOf(List<Entry> list) {
-    long bytes = 0;
-    for (Entry e : list) {
-      bytes += e.getSerializedSize();
-    }
-    return bytes;
   }
 
   @Override
