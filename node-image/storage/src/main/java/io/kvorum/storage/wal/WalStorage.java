@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * The Raft {@link Storage} of a member: the log as recovered from the WAL and snap/, plus
- * everything appended since, kept in memory from the last compaction point (serialized outside
- * the heap, {@link OffHeapEntries}), with every change made durable before it is visible.
+ * everything appended since, kept in memory from the last compaction point, with every change
+ * made durable before it is visible.
  *
  * <p>The Raft loop calls, for each {@code Ready}: {@link #applySnapshot(Snapshot)} if it carries
  * one, then {@link #save(HardState, List, boolean)}, then sends messages and applies. After the
@@ -36,11 +36,12 @@ public final class WalStorage implements Storage, AutoCloseable {
   private final Snapshotter snapshotter;
   private HardState hardState;
   private Snapshot snapshot;
-  /** Index and term of the entry just before the first one in memory. */
+  /** Index and term of the entry just before {@code entries.get(0)}. */
   private long baseIndex;
   private long baseTerm;
-  /** Entries after {@code baseIndex}, outside the heap; see there why. */
-  private final OffHeapEntries entries = new OffHeapEntries();
+  private final List<Entry> entries = new ArrayList<>();
+  /** Serialized size of {@link #entries}: what the in-memory log costs on the heap. */
+  private long entryBytes;
   private final long repairedTailBytes;
   /** The configuration as of the applied index, when the server knows it; else the snapshot's. */
   private ConfState appliedConfState;
@@ -53,7 +54,8 @@ public final class WalStorage implements Storage, AutoCloseable {
     this.snapshot = snapshot;
     this.baseIndex = snapshot.getMetadata().getIndex();
     this.baseTerm = snapshot.getMetadata().getTerm();
-    entries.forEach(this.entries::append);
+    this.entries.addAll(entries);
+    this.entryBytes = sizeOf(entries);
     this.repairedTailBytes = repairedTailBytes;
   }
 
@@ -126,12 +128,12 @@ public final class WalStorage implements Storage, AutoCloseable {
     List<Entry> out = new ArrayList<>();
     long size = 0;
     for (long i = lo; i < hi; i++) {
-      int at = (int) (i - baseIndex - 1);
-      size += entries.serializedSize(at);
+      Entry e = entries.get((int) (i - baseIndex - 1));
+      size += e.getSerializedSize();
       if (!out.isEmpty() && size > maxBytes) {
         break;
       }
-      out.add(entries.get(at));
+      out.add(e);
     }
     return out;
   }
@@ -147,7 +149,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     if (index > lastIndexLocked()) {
       throw new UnavailableException(index, lastIndexLocked());
     }
-    return entries.term((int) (index - baseIndex - 1));
+    return entries.get((int) (index - baseIndex - 1)).getTerm();
   }
 
   @Override
@@ -189,8 +191,12 @@ public final class WalStorage implements Storage, AutoCloseable {
     }
     wal.save(hs, newEntries, mustSync);
     if (!newEntries.isEmpty()) {
-      entries.truncate((int) (newEntries.getFirst().getIndex() - baseIndex - 1));
-      newEntries.forEach(entries::append);
+      int keep = (int) (newEntries.getFirst().getIndex() - baseIndex - 1);
+      List<Entry> replaced = entries.subList(keep, entries.size());
+      entryBytes -= sizeOf(replaced);
+      replaced.clear();
+      entries.addAll(newEntries);
+      entryBytes += sizeOf(newEntries);
     }
     if (hs != null && !hs.equals(HardState.getDefaultInstance())) {
       hardState = hs;
@@ -214,6 +220,7 @@ public final class WalStorage implements Storage, AutoCloseable {
     baseIndex = m.getIndex();
     baseTerm = m.getTerm();
     entries.clear();
+    entryBytes = 0;
     wal.releaseTo(m.getIndex());
   }
 
@@ -250,7 +257,9 @@ public final class WalStorage implements Storage, AutoCloseable {
     }
     if (compactIndex > baseIndex) {
       long newBaseTerm = term(compactIndex);
-      entries.dropFirst((int) (compactIndex - baseIndex));
+      List<Entry> dropped = entries.subList(0, (int) (compactIndex - baseIndex));
+      entryBytes -= sizeOf(dropped);
+      dropped.clear();
       baseIndex = compactIndex;
       baseTerm = newBaseTerm;
     }
@@ -264,9 +273,9 @@ public final class WalStorage implements Storage, AutoCloseable {
    * in memory, {@code bytesThrough(120) == 20 KiB}.
    */
   public synchronized long bytesThrough(long index) {
-    long bytes = entries.bytes();
+    long bytes = entryBytes;
     for (long i = lastIndexLocked(); i > Math.max(index, baseIndex); i--) {
-      bytes -= entries.serializedSize((int) (i - baseIndex - 1));
+      bytes -= entries.get((int) (i - baseIndex - 1)).getSerializedSize();
     }
     return bytes;
   }
@@ -281,12 +290,20 @@ public final class WalStorage implements Storage, AutoCloseable {
     long bytes = 0;
     long i = Math.min(index, lastIndexLocked());
     for (; i > baseIndex && index - i < keepEntries; i--) {
-      bytes += entries.serializedSize((int) (i - baseIndex - 1));
+      bytes += entries.get((int) (i - baseIndex - 1)).getSerializedSize();
       if (bytes > keepBytes && i < index) {
         break;
       }
     }
     return i;
+  }
+
+  private static long sizeOf(List<Entry> list) {
+    long bytes = 0;
+    for (Entry e : list) {
+      bytes += e.getSerializedSize();
+    }
+    return bytes;
   }
 
   @Override
