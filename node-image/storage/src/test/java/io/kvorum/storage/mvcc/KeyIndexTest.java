@@ -53,6 +53,31 @@ class KeyIndexTest {
   }
 
   @Test
+  void manyRevisionsWithSubRevisionsSurviveGrowthAndCompaction() {
+    KeyIndex ki = new KeyIndex(ByteString.copyFromUtf8("busy"));
+    for (long main = 1; main <= 1000; main++) {
+      ki.put(new Revision(main, main % 3));
+    }
+    assertThat(ki.get(500)).isEqualTo(new KeyIndex.Found(new Revision(500, 2), new Revision(1, 1), 500));
+    assertThat(ki.contains(new Revision(500, 2))).isTrue();
+    assertThat(ki.contains(new Revision(500, 0))).as("same main, other sub").isFalse();
+
+    ki.compact(990);
+    assertThat(ki.contains(new Revision(989, 2))).isFalse();
+    assertThat(ki.get(995)).isEqualTo(new KeyIndex.Found(new Revision(995, 2), new Revision(1, 1), 995));
+    ki.put(new Revision(1001, 0));
+    assertThat(ki.get(2000)).isEqualTo(new KeyIndex.Found(new Revision(1001, 0), new Revision(1, 1), 1001));
+  }
+
+  @Test
+  void refusesARevisionThatIsNotNewer() {
+    KeyIndex ki = example();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ki.put(new Revision(7, 0)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("is not after 7_0");
+    ki.put(new Revision(7, 1));
+  }
+
+  @Test
   void revisionBytesSortLikeRevisions() {
     Revision a = new Revision(5, 1);
     Revision b = new Revision(256, 0);
