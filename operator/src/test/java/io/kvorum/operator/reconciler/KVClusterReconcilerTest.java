@@ -324,6 +324,24 @@ class KVClusterReconcilerTest {
     assertThat(Map.of("members", members.members.size())).containsEntry("members", 3);
   }
 
+  @Test
+  void aMemberThatCannotDrainIsRemovedAnywayWithAWarning() {
+    members.drainUnsupported = true;
+    runToRunning();
+    kvc.getSpec().setReplicas(5);
+    kvc.getMetadata().setGeneration(2L);
+    runUntil("5 voters", k -> "5/5".equals(k.getStatus().getReady()) && k.getStatus().getPhase() == Phase.Running);
+
+    kvc.getSpec().setReplicas(3);
+    kvc.getMetadata().setGeneration(3L);
+    runUntil("3 voters, leftovers gone", k -> k.getStatus().getPhase() == Phase.Running && "3/3".equals(k.getStatus().getReady())
+        && client.pods().inNamespace(NS).list().getItems().size() == 3);
+    assertThat(members.calls("remove")).containsExactly("remove demo-4", "remove demo-3");
+    assertThat(members.calls.indexOf("drain-unsupported demo-4")).as("asked to drain first")
+        .isLessThan(members.calls.indexOf("remove demo-4"));
+    assertThat(eventReasons()).contains("DrainUnsupported");
+  }
+
   // --- spec.tls
 
   void tls(TlsSpec.Mode mode, String validity, String renewBefore, String caValidity) {

@@ -59,6 +59,8 @@ public class FakeMemberClient implements MemberClient, NodeRuntime {
   private final List<Node> removed = new CopyOnWriteArrayList<>();
   /** Versions whose nodes start unhealthy (a broken release). */
   public final Set<String> brokenVersions = new HashSet<>();
+  /** Nodes answer drains with UNIMPLEMENTED, as a version from before drains would. */
+  public boolean drainUnsupported;
   /** Most voters ever down at the same time while the cluster had been formed. */
   public int maxVotersDown;
   private long leaderId;
@@ -212,6 +214,10 @@ public class FakeMemberClient implements MemberClient, NodeRuntime {
   @Override
   public synchronized boolean drain(URI member, java.time.Duration duration) {
     Node n = reachable(member);
+    if (drainUnsupported) {
+      calls.add("drain-unsupported " + n.name);
+      return false;
+    }
     n.drained = !duration.isZero();
     calls.add("drain " + n.name);
     return true;

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  *
  * <p>A drain ends by itself. The operator drains a member just before it removes it; if the
  * operator dies in between or the scale-down is undone, the member must not stay unready for
- * ever, and nothing else would end the drain. So a drain is a lease: the operator renews it while
- * it waits, and an abandoned one expires. Example: {@code set(60 s)} at t=0, {@code
+ * ever, and nothing else would end the drain. So a drain is a lease: the operator drains again
+ * while the pod is still in service, and an abandoned drain expires. Example: {@code set(60 s)} at t=0, {@code
  * secondsLeft()} at t=59.2 s is 1 (a partial second counts), at t=60 s it is 0.
  */
 final class DrainWindow {
@@ -20,11 +20,12 @@ final class DrainWindow {
   static final Duration MAX = Duration.ofMinutes(10);
 
   private final LongSupplier nanoTime;
+  /** Not drained at or after this time; starts at "now", as the clock's origin is arbitrary. */
   private volatile long untilNanos;
-  private volatile boolean draining;
 
   DrainWindow(LongSupplier nanoTime) {
     this.nanoTime = nanoTime;
+    this.untilNanos = nanoTime.getAsLong();
   }
 
   /** Out of service for {@code duration} from now; zero ends a drain. */
@@ -35,14 +36,10 @@ final class DrainWindow {
               + " s; drain again to extend it");
     }
     untilNanos = nanoTime.getAsLong() + duration.toNanos();
-    draining = !duration.isZero();
   }
 
   /** Whole seconds, rounded up, until the drain ends; 0 when not drained. */
   long secondsLeft() {
-    if (!draining) {
-      return 0;
-    }
     long left = untilNanos - nanoTime.getAsLong();
     return left <= 0 ? 0 : (left + 999_999_999L) / 1_000_000_000L;
   }
