@@ -28,7 +28,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{/*
 What the operator may do to KVClusters and the objects it makes for them: nothing more. Audited
-from the code: informers list and watch; pods and volumes are created and deleted by actions;
+from the code: informers list and watch; pods and volumes are created and deleted by actions,
+and a pod about to be removed gets one annotation (a merge patch recording its drain);
 Services and the disruption budget are JOSDK dependents (server-side apply: create and patch;
 owner references let the garbage collector delete them); status is replaced (PUT); Events are
 only created; TLS Secrets are read and written by name (no list or watch: the operator never
@@ -42,7 +43,10 @@ sees other Secrets of the namespace).
   resources: ["kvclusters/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: [""]
-  resources: ["pods", "persistentvolumeclaims"]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "create", "delete", "patch"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
   verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: [""]
   resources: ["services"]

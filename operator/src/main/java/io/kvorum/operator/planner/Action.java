@@ -33,9 +33,16 @@ public sealed interface Action {
 
   /**
    * Kvorum's Serving/Drain: the member fails its readiness for a while, so its pod leaves the
-   * client Service before the member is removed and requests stop reaching it.
+   * client Service before the member is removed and requests stop reaching it. The executor
+   * records the time on the pod ({@link ObservedMember#drainedAt()}).
    */
-  record DrainMember(int ordinal, long memberId) implements Action { }
+  record DrainMember(int ordinal, long memberId) implements Action {
+    /**
+     * How long a drained member stays unready: enough for the readiness probe to fail (3 x 5 s),
+     * the endpoints to follow and the removal; if the operator goes away it ends by itself.
+     */
+    public static final java.time.Duration LEASE = java.time.Duration.ofMinutes(2);
+  }
 
   /** MemberRemove: the member leaves the Raft group before its pod is deleted. */
   record RemoveMember(int ordinal, long memberId) implements Action { }

@@ -13,6 +13,8 @@ package io.kvorum.operator.planner;
  * @param podReady     the kubelet reports the pod Ready (its /readyz passes), so the client
  *                     Service sends it clients
  * @param podReadyChanged when the pod's Ready condition last changed, null when unknown
+ * @param drainedAt    when the operator last drained the member (its pod's {@code
+ *                     kvorum.io/drained-at} annotation), null when never
  */
 public record ObservedMember(
     int ordinal,
@@ -29,7 +31,8 @@ public record ObservedMember(
     boolean alarm,
     boolean certificatesCurrent,
     boolean podReady,
-    java.time.Instant podReadyChanged) {
+    java.time.Instant podReadyChanged,
+    java.time.Instant drainedAt) {
 
   public enum PodState {
     /** No pod. */

@@ -23,7 +23,9 @@ import java.util.Optional;
  *   voters &gt; replicas                                       --> remove the highest slot:
  *       the others would lack a healthy quorum             --> refuse (Degraded), touch nothing
  *       it is the leader                                   --> MoveLeader first
- *       its pod is Ready (in the client Service)           --> DrainMember: its /readyz fails
+ *       its pod is Ready (in the client Service):
+ *         drained less than half a lease ago, Ready since   --> wait for the readiness probe to fail
+ *         otherwise (never, long ago, or it restarted since) --> DrainMember: its /readyz fails
  *       not Ready for less than {@link #ENDPOINTS_SETTLE}      --> wait for kube-proxy to follow
  *       otherwise                                          --> RemoveMember, then (next rule)
  *   a pod or volume of a slot outside the member list, at or above replicas
@@ -104,6 +106,9 @@ final class ScalePlanner {
       return b.finish(new MoveLeader(victim.ordinal(), successor.ordinal(), successor.memberId()));
     }
     if (victim.podReady()) {
+      if (drainHolds(o, victim)) {
+        return b.finish(new Wait("the readiness probe of " + victim.name() + " to fail after its drain"));
+      }
       b.event(Notice.normal("MemberDraining", victim.name() + " drained: out of the client Service before it is removed"));
       return b.finish(new DrainMember(victim.ordinal(), victim.memberId()));
     }
@@ -112,6 +117,17 @@ final class ScalePlanner {
     }
     b.event(Notice.normal("MemberRemoving", "removing " + victim.name() + " from the member list"));
     return b.finish(new RemoveMember(victim.ordinal(), victim.memberId()));
+  }
+
+  /**
+   * The member's last drain still keeps it unready: it was drained less than half a lease ago (so
+   * it cannot lapse before the removal) and its pod has not turned Ready since (a restarted member
+   * forgets its drain).
+   */
+  private static boolean drainHolds(ObservedCluster o, ObservedMember m) {
+    return m.drainedAt() != null
+        && o.now().isBefore(m.drainedAt().plus(DrainMember.LEASE.dividedBy(2)))
+        && (m.podReadyChanged() == null || !m.podReadyChanged().isAfter(m.drainedAt()));
   }
 
   private Optional<Plan> cleanUp(ObservedCluster o, PlanBuilder b) {

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.kvorum.operator.crd.KVCluster;
 import io.kvorum.operator.crd.SnapshotStatus;
 import io.kvorum.operator.member.MemberClient;
@@ -37,12 +39,6 @@ public class ActionExecutor {
       return new Outcome(false, why, null);
     }
   }
-
-  /**
-   * How long a drained member stays unready: enough for the readiness probe to fail (3 x 5 s),
-   * the endpoints to follow and the removal; if the operator goes away it ends by itself.
-   */
-  static final java.time.Duration DRAIN_LEASE = java.time.Duration.ofMinutes(2);
 
   private final KubernetesClient client;
   private final MemberClient members;
@@ -143,7 +139,11 @@ public class ActionExecutor {
   }
 
   private Outcome drain(KVCluster kvc, Observation obs, Action.DrainMember d) {
-    if (members.drain(obs.endpoint(d.ordinal()), DRAIN_LEASE)) {
+    if (members.drain(obs.endpoint(d.ordinal()), Action.DrainMember.LEASE)) {
+      // A merge patch of one annotation: the pod's spec is never edited, and the next reconciles
+      // wait for the kubelet instead of draining (and announcing it) again.
+      pod(kvc, d.ordinal()).patch(PatchContext.of(PatchType.JSON_MERGE),
+          "{\"metadata\":{\"annotations\":{\"" + MemberNames.ANNOTATION_DRAINED_AT + "\":\"" + clock.instant() + "\"}}}");
       return Outcome.ok();
     }
     events.warning(kvc, "DrainUnsupported", name(kvc, d.ordinal()) + " runs a version that cannot be drained;"

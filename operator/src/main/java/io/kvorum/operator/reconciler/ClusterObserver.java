@@ -121,7 +121,8 @@ public final class ClusterObserver {
           probe.serverVersion(), leader, probe.appliedIndex(), probe.alarm(),
           pod == null || Objects.equals(tls.revision(n), annotation(pod, CertificateSecrets.ANNOTATION_REVISION)),
           readyCondition(pod).map(c -> "True".equals(c.getStatus())).orElse(false),
-          readyCondition(pod).map(PodCondition::getLastTransitionTime).map(ClusterObserver::instant).orElse(null));
+          readyCondition(pod).map(PodCondition::getLastTransitionTime).map(ClusterObserver::instant).orElse(null),
+          pod == null ? null : Optional.ofNullable(annotation(pod, MemberNames.ANNOTATION_DRAINED_AT)).map(ClusterObserver::instant).orElse(null));
     }).toList();
 
     String resume = kvc.getMetadata().getAnnotations() == null ? null

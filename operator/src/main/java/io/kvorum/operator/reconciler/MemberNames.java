@@ -32,6 +32,8 @@ public final class MemberNames {
   public static final String LABEL_VERSION = "kvorum.io/version";
   public static final String MANAGED_BY = "kvorum-operator";
   public static final String ANNOTATION_RESUME = "kvorum.io/resume-upgrade";
+  /** On a member's pod: when the operator drained it before removing it (RFC 3339). */
+  public static final String ANNOTATION_DRAINED_AT = "kvorum.io/drained-at";
   /** Informers of the operator see only objects with this label. */
   public static final String SELECTOR = LABEL_MANAGED_BY + "=" + MANAGED_BY;
 

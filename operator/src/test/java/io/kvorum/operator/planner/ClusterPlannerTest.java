@@ -293,6 +293,16 @@ class ClusterPlannerTest {
         row("scale down: highest member drained first, so its pod leaves the client Service", cluster(5).replicas(3),
             Expect.does(new DrainMember(4, 5)),
             p -> assertThat(p.events()).extracting(Plan.Notice::reason).containsExactly("MemberDraining")),
+        row("scale down: drained member still Ready: wait for its readiness probe, no second drain", cluster(5).replicas(3)
+                .member(4, m -> m.drainedStillReady(Fixture.T0.plusSeconds(590), Fixture.T0)),
+            Expect.waits("readiness probe of demo-4 to fail"),
+            p -> assertThat(p.events()).isEmpty()),
+        row("scale down: drained half a lease ago and still Ready: drained again before its drain can lapse", cluster(5).replicas(3)
+                .member(4, m -> m.drainedStillReady(Fixture.T0.plusSeconds(540), Fixture.T0)),
+            Expect.does(new DrainMember(4, 5))),
+        row("scale down: Ready again after its drain (restarted, drain forgotten): drained again", cluster(5).replicas(3)
+                .member(4, m -> m.drainedStillReady(Fixture.T0.plusSeconds(580), Fixture.T0.plusSeconds(590))),
+            Expect.does(new DrainMember(4, 5))),
         row("scale down: drained member just left the Service: wait for kube-proxy", cluster(5).replicas(3)
                 .member(4, m -> m.drained(Fixture.T0.plusSeconds(598))),
             Expect.waits("clients to stop reaching demo-4")),

@@ -37,6 +37,7 @@ final class Fixture {
     boolean certificatesCurrent = true;
     boolean podReady = true;
     Instant podReadyChanged;
+    Instant drainedAt;
 
     Member(int ordinal) {
       this.ordinal = ordinal;
@@ -47,6 +48,8 @@ final class Fixture {
     Member down() { healthy = false; serverVersion = null; applied = -1; podReady = false; return this; }
     /** Serving but drained: the kubelet reports the pod not Ready since {@code since}. */
     Member drained(Instant since) { podReady = false; podReadyChanged = since; return this; }
+    /** Drained at {@code at}; the kubelet still reports the pod Ready, since {@code readySince}. */
+    Member drainedStillReady(Instant at, Instant readySince) { drainedAt = at; podReadyChanged = readySince; return this; }
     Member noPod() { pod = PodState.ABSENT; podVersion = null; return down(); }
     Member terminating() { pod = PodState.TERMINATING; return this; }
     Member failed() { pod = PodState.FAILED; return down(); }
@@ -62,7 +65,7 @@ final class Fixture {
 
     ObservedMember build() {
       return new ObservedMember(ordinal, "demo-" + ordinal, pod, podVersion, pvc, id, learner, healthy, serverVersion,
-          leader, applied, alarm, certificatesCurrent, podReady, podReadyChanged);
+          leader, applied, alarm, certificatesCurrent, podReady, podReadyChanged, drainedAt);
     }
   }
 

@@ -325,6 +325,26 @@ class KVClusterReconcilerTest {
   }
 
   @Test
+  void aDrainedMemberWhosePodIsStillReadyIsNotDrainedAgain() {
+    kubelet.readinessProbeFailures = 3;
+    runToRunning();
+    kvc.getSpec().setReplicas(4);
+    kvc.getMetadata().setGeneration(2L);
+    runUntil("4 voters, demo-3 in the client Service", k -> "4/4".equals(k.getStatus().getReady()) && k.getStatus().getPhase() == Phase.Running
+        && client.pods().inNamespace(NS).withName("demo-3").get().getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())));
+
+    kvc.getSpec().setReplicas(3);
+    kvc.getMetadata().setGeneration(3L);
+    runUntil("3 voters, leftovers gone", k -> k.getStatus().getPhase() == Phase.Running && "3/3".equals(k.getStatus().getReady())
+        && client.pods().inNamespace(NS).list().getItems().size() == 3);
+    assertThat(members.calls("drain")).as("the kubelet took three syncs to see the drain; the operator waited for it")
+        .containsExactly("drain demo-3");
+    assertThat(eventReasons().stream().filter("MemberDraining"::equals)).hasSize(1);
+    assertThat(members.calls.indexOf("drain demo-3")).isLessThan(members.calls.indexOf("remove demo-3"));
+  }
+
+  @Test
   void aMemberThatCannotDrainIsRemovedAnywayWithAWarning() {
     members.drainUnsupported = true;
     runToRunning();

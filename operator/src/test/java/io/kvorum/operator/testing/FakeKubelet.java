@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * Plays the kubelet for pods on a mock API server: pods the operator created are marked Running
  * with an IP and their node "starts" in the {@link FakeMemberClient}; nodes whose pod vanished
- * "stop". On later syncs a pod's Ready condition follows its node's readiness. The node learns its flags from the pod's args, as the real one does.
+ * "stop". On later syncs a pod's Ready condition follows its node's readiness, after {@link
+ * #readinessProbeFailures} syncs in a row that saw the change (the real probe's failureThreshold).
+ * The node learns its flags from the pod's args, as the real one does.
  */
 public class FakeKubelet {
 
@@ -24,6 +26,10 @@ public class FakeKubelet {
   private final NodeRuntime members;
   private final Map<String, URI> running = new HashMap<>();
   private final Map<String, String> uids = new HashMap<>();
+  /** Per pod: how many syncs in a row saw its node's readiness differ from the pod's condition. */
+  private final Map<String, Integer> probesDisagreeing = new HashMap<>();
+  /** Syncs a readiness change takes to reach the pod's Ready condition; 1 is at once. */
+  public int readinessProbeFailures = 1;
 
   public FakeKubelet(KubernetesClient client, NodeRuntime members) {
     this.client = client;
@@ -69,9 +75,15 @@ public class FakeKubelet {
     String status = ready ? "True" : "False";
     List<PodCondition> conditions = pod.getStatus() == null || pod.getStatus().getConditions() == null
         ? List.of() : pod.getStatus().getConditions();
+    String name = pod.getMetadata().getName();
     if (conditions.stream().anyMatch(c -> "Ready".equals(c.getType()) && status.equals(c.getStatus()))) {
+      probesDisagreeing.remove(name);
       return;
     }
+    if (probesDisagreeing.merge(name, 1, Integer::sum) < readinessProbeFailures) {
+      return;
+    }
+    probesDisagreeing.remove(name);
     pod.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready").withStatus(status).build()));
     client.pods().inNamespace(namespace).resource(pod).updateStatus();
   }
