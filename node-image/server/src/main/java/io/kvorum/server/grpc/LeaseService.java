@@ -96,13 +96,17 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   @Override
   public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(
       StreamObserver<LeaseKeepAliveResponse> responses) {
-    Executor context = Replies.callerContext();
+    Executor context = Replies.streamContext();
     StreamObserver<LeaseKeepAliveRequest> requests = new StreamObserver<>() {
       private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
       private boolean ended;
 
       @Override
       public void onNext(LeaseKeepAliveRequest request) {
+        context.execute(() -> chain(request));
+      }
+
+      private void chain(LeaseKeepAliveRequest request) {
         previous =
             previous
                 .thenCompose(ignored -> renew(request))
@@ -126,19 +130,19 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
       @Override
       public void onError(Throwable clientGone) {
-        ended = true;
+        context.execute(() -> ended = true);
       }
 
       @Override
       public void onCompleted() {
-        previous.thenRunAsync(
+        context.execute(() -> previous.thenRunAsync(
             () -> {
               if (!ended) {
                 ended = true;
                 responses.onCompleted();
               }
             },
-            context);
+            context));
       }
     };
     Replies.onCancel(responses, () -> requests.onError(null));

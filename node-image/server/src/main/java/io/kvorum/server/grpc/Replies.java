@@ -9,23 +9,34 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
- * Completes gRPC calls from a member's futures on the Vert.x context that received the call.
+ * Completes gRPC calls from a member's futures.
  *
  * <p>A member completes its futures on its own threads (the Raft apply loop, a read-index
- * waiter). Vert.x streams may only be written from the context that owns the connection, so
- * every answer hops back there first. Outside Vert.x (a unit test calling a service directly)
- * answers are delivered on the completing thread.
+ * waiter). On the Vert.x HTTP server (TLS ports) streams may only be written from the context
+ * that owns the connection, so every answer hops back there first. On grpc-java's server
+ * (plaintext ports) and in unit tests that call a service directly, a unary answer is sent on the
+ * completing thread, and a stream's writes are kept one at a time by a {@link SerialExecutor}.
  */
 public final class Replies {
   private Replies() {}
 
-  /** Runs tasks on the caller's Vert.x context, in submission order. */
+  /** Runs tasks on the caller's Vert.x context, in submission order; outside Vert.x at once. */
   public static Executor callerContext() {
     Context context = Vertx.currentContext();
     if (context == null) {
       return Runnable::run;
     }
     return task -> context.runOnContext(ignored -> task.run());
+  }
+
+  /**
+   * For a stream (watch, lease keep-alive): runs its tasks in submission order, one at a time:
+   * on the caller's Vert.x context, or outside Vert.x on the submitting threads in turn. Every
+   * task that reads the stream's state or writes to it goes through here, the client's requests
+   * too.
+   */
+  public static Executor streamContext() {
+    return Vertx.currentContext() == null ? new SerialExecutor() : callerContext();
   }
 
   /**

@@ -47,16 +47,16 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
   }
 
   private final class Session implements StreamObserver<WatchRequest> {
-    private final Executor context = Replies.callerContext();
+    private final Executor context = Replies.streamContext();
     private final StreamObserver<WatchResponse> responses;
     private final EtcdNode.WatchStream watchers;
-    // Touched only on the stream's context.
+    // Touched only on the stream's context: requests, answers and the end all go through it.
     private boolean ended;
 
     Session(StreamObserver<WatchResponse> responses) {
       this.responses = responses;
       this.watchers = node.openWatchStream(this::deliver);
-      Replies.onCancel(responses, this::end);
+      Replies.onCancel(responses, () -> context.execute(this::end));
     }
 
     private void deliver(WatchResponse response) {
@@ -70,6 +70,10 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
 
     @Override
     public void onNext(WatchRequest request) {
+      context.execute(() -> handle(request));
+    }
+
+    private void handle(WatchRequest request) {
       if (ended) {
         return;
       }
@@ -88,7 +92,7 @@ public final class WatchService extends WatchGrpc.WatchImplBase {
 
     @Override
     public void onError(Throwable clientGone) {
-      end();
+      context.execute(this::end);
     }
 
     @Override

@@ -1,6 +1,9 @@
 package io.kvorum.server.http;
 
+import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
 import io.kvorum.server.api.EtcdNode;
 import io.kvorum.server.gateway.JsonGateway;
 import io.kvorum.server.grpc.EtcdServices;
@@ -33,14 +36,19 @@ import java.util.concurrent.TimeoutException;
 /**
  * The client port, etcd's 2379: gRPC and HTTP/1.1 on one TCP port per listen URL.
  *
- * <p>Each URL gets one Vert.x {@link HttpServer} speaking HTTP/1.1 and cleartext HTTP/2 (h2c,
- * with or without upgrade). A request whose {@code content-type} starts with {@code
- * application/grpc} goes to the gRPC server carrying etcd's KV, Watch, Lease, Cluster and
- * Maintenance services; every other request goes to {@link HttpEndpoints} ({@code /version},
- * {@code /health}, {@code /livez}, {@code /readyz}, {@code /metrics}) and the JSON gateway under
- * {@code /v3/}. etcdctl, jetcd and curl all talk to the same address.
+ * <p>The services are etcd's KV, Watch, Lease, Cluster, Maintenance and Auth (and Kvorum's
+ * Serving) over gRPC; {@link HttpEndpoints} ({@code /version}, {@code /health}, {@code /livez},
+ * {@code /readyz}, {@code /metrics}) and the JSON gateway under {@code /v3/} over HTTP. etcdctl,
+ * jetcd and curl all talk to the same address.
  *
- * <p>{@code https://} URLs serve the same over TLS with ALPN ({@code h2}, {@code http/1.1}); with
+ * <p>An {@code http://} URL is split by its connections' first bytes, as etcd 3.4 does without
+ * TLS ({@link PlaintextPortSplitter}): HTTP/2 connections are served by grpc-java's server,
+ * HTTP/1.x ones (an h2c upgrade included) are relayed to a Vert.x {@link HttpServer} on
+ * loopback that routes each request by its {@code content-type}: {@code application/grpc...}
+ * to the same services, anything else to the HTTP endpoints.
+ *
+ * <p>{@code https://} URLs are served by that Vert.x server directly, over TLS with ALPN ({@code
+ * h2}, {@code http/1.1}), every request routed by its content type (etcd 3.4's TLS path); with
  * {@code --client-cert-auth} a client must present a certificate signed by {@code
  * --trusted-ca-file}, and its Common Name reaches the services as {@link
  * io.kvorum.server.api.ClientIdentity}. Certificates are re-read when their files change.
@@ -55,6 +63,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ClientPort implements AutoCloseable {
   private static final long START_STOP_TIMEOUT_SECONDS = 30;
+  private static final String LOOPBACK = "127.0.0.1";
 
   private final EtcdNode node;
   private final List<Listener> listen;
@@ -62,6 +71,9 @@ public final class ClientPort implements AutoCloseable {
   private final ClientPortOptions options;
   private final PortTls tls;
   private final List<HttpServer> servers = new ArrayList<>();
+  private final List<Server> grpcServers = new ArrayList<>();
+  /** The bound port of each listen URL, then of each metrics URL, in their order. */
+  private final List<Integer> ports = new ArrayList<>();
   private Vertx vertx;
 
   /** One listen URL: where, and whether with TLS ({@code https}). */
@@ -139,40 +151,79 @@ public final class ClientPort implements AutoCloseable {
         new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false)));
     EtcdServices services =
         new EtcdServices(node, options.maxRequestBytes(), options.maxTxnOps());
+    List<ServerServiceDefinition> guarded =
+        services.definitions().stream().map(d -> RequestDecoding.guard(d, options.maxGrpcMessageBytes())).toList();
     GrpcIoServer grpc =
         GrpcIoServer.server(
             vertx, new GrpcServerOptions().setMaxMessageSize(options.transportMessageBytes()));
     ClientCertInterceptor clientCerts = new ClientCertInterceptor();
-    for (ServerServiceDefinition definition : services.definitions()) {
-      ServerServiceDefinition intercepted = ServerInterceptors.intercept(definition, clientCerts);
-      GrpcIoServiceBridge.bridge(RequestDecoding.guard(intercepted, options.maxGrpcMessageBytes())).bind(grpc);
+    for (ServerServiceDefinition definition : guarded) {
+      GrpcIoServiceBridge.bridge(ServerInterceptors.intercept(definition, clientCerts)).bind(grpc);
     }
     HttpEndpoints http =
         new HttpEndpoints(node, new JsonGateway(services, options.maxGatewayBodyBytes()));
     try {
       for (Listener listener : listen) {
-        HttpServer server =
-            vertx
-                .createHttpServer(serverOptions(listener))
-                .requestHandler(request -> route(request, grpc, http))
-                .connectionHandler(SchemeInAuthority::install)
-                // A client that sends garbage or resets its connection is its own problem:
-                // Vert.x already closed that connection, the port keeps serving the others.
-                .exceptionHandler(ignored -> {});
-        servers.add(await(server.listen(), "listen for clients on " + describe(listener)));
+        if (listener.tls()) {
+          HttpServer server = listenHttp(serverOptions(listener), request -> route(request, grpc, http), "listen for clients on " + describe(listener));
+          ports.add(server.actualPort());
+        } else {
+          HttpServer relayed = listenHttp(serverOptions(new Listener(InetSocketAddress.createUnresolved(LOOPBACK, 0), false)),
+              request -> route(request, grpc, http), "listen for HTTP/1 clients of " + describe(listener) + " on loopback");
+          ports.add(startGrpc(listener, guarded, new InetSocketAddress(LOOPBACK, relayed.actualPort())));
+        }
       }
       for (Listener listener : listenMetrics) {
-        HttpServer server =
-            vertx
-                .createHttpServer(serverOptions(listener))
-                .requestHandler(http::handleObservability)
-                .exceptionHandler(ignored -> {});
-        servers.add(await(server.listen(), "listen for metrics and health checks on " + describe(listener)));
+        HttpServer server = listenHttp(serverOptions(listener), http::handleObservability, "listen for metrics and health checks on " + describe(listener));
+        ports.add(server.actualPort());
       }
     } catch (RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  private HttpServer listenHttp(HttpServerOptions serverOptions, io.vertx.core.Handler<HttpServerRequest> handler, String what) {
+    HttpServer server =
+        vertx
+            .createHttpServer(serverOptions)
+            .requestHandler(handler)
+            .connectionHandler(SchemeInAuthority::install)
+            // A client that sends garbage or resets its connection is its own problem:
+            // Vert.x already closed that connection, the port keeps serving the others.
+            .exceptionHandler(ignored -> {});
+    servers.add(await(server.listen(), what));
+    return server;
+  }
+
+  /**
+   * grpc-java's server for a plaintext URL; HTTP/1 connections go on to {@code http1}. Calls run
+   * on the transport's thread (no service blocks; the member answers from its own threads).
+   * Keep-alive pings are allowed every 5 s, with or without calls: etcd's {@code
+   * --grpc-keepalive-min-time}, and more lenient than grpc-java's 5 minutes, which would send
+   * jetcd and etcdctl clients away ({@code too_many_pings}).
+   */
+  private int startGrpc(Listener listener, List<ServerServiceDefinition> definitions, InetSocketAddress http1) {
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(listener.address().getHostString(), listener.address().getPort()))
+            .protocolNegotiator(new PlaintextPortSplitter(http1))
+            // A relayed HTTP/1 connection never finishes gRPC's negotiation; the splitter closes
+            // connections that say nothing instead.
+            .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
+            .directExecutor()
+            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, options.transportMessageBytes()))
+            .maxConcurrentCallsPerConnection((int) Math.min(Integer.MAX_VALUE, options.maxConcurrentStreams()))
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
+    definitions.forEach(builder::addService);
+    Server server = builder.build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("kvorum: cannot listen for clients on " + describe(listener) + ": " + e.getMessage(), e);
+    }
+    grpcServers.add(server);
+    return server.getPort();
   }
 
   private static void route(HttpServerRequest request, GrpcIoServer grpc, HttpEndpoints http) {
@@ -218,11 +269,10 @@ public final class ClientPort implements AutoCloseable {
     return bound(listenMetrics, listen.size());
   }
 
-  /** {@link #servers} holds the client listeners first, then the metrics ones. */
-  private List<InetSocketAddress> bound(List<Listener> listeners, int firstServer) {
+  private List<InetSocketAddress> bound(List<Listener> listeners, int firstPort) {
     List<InetSocketAddress> bound = new ArrayList<>();
-    for (int i = 0; i < listeners.size() && firstServer + i < servers.size(); i++) {
-      bound.add(new InetSocketAddress(listeners.get(i).address().getHostString(), servers.get(firstServer + i).actualPort()));
+    for (int i = 0; i < listeners.size() && firstPort + i < ports.size(); i++) {
+      bound.add(new InetSocketAddress(listeners.get(i).address().getHostString(), ports.get(firstPort + i)));
     }
     return bound;
   }
@@ -234,14 +284,34 @@ public final class ClientPort implements AutoCloseable {
       return;
     }
     try {
+      for (Server server : grpcServers) {
+        server.shutdownNow();
+      }
+      for (Server server : grpcServers) {
+        awaitTermination(server);
+      }
       for (HttpServer server : servers) {
         await(server.close(), "stop the client listener on port " + server.actualPort());
       }
     } finally {
+      grpcServers.clear();
       servers.clear();
+      ports.clear();
       Vertx closing = vertx;
       vertx = null;
       await(closing.close(), "stop the client port's event loops");
+    }
+  }
+
+  private static void awaitTermination(Server server) {
+    try {
+      if (!server.awaitTermination(START_STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        throw new IllegalStateException(
+            "kvorum: cannot stop the client listener on port " + server.getPort() + ": no answer within " + START_STOP_TIMEOUT_SECONDS + "s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("kvorum: interrupted while stopping the client listener on port " + server.getPort(), e);
     }
   }
 

@@ -54,8 +54,8 @@ public record ClientPortOptions(long maxRequestBytes, int maxTxnOps, long maxCon
   /**
    * The largest gRPC message the transport reads at all: four times {@link #maxGrpcMessageBytes()},
    * so that a message over that limit still reaches {@link RequestDecoding}, which says how large
-   * it was. Above this the Vert.x gRPC server refuses it with {@code RESOURCE_EXHAUSTED} and no
-   * description; the factor bounds what one call may buffer.
+   * it was. Above this the gRPC servers refuse it with {@code RESOURCE_EXHAUSTED}; the factor
+   * bounds what one call may buffer.
    */
   public long transportMessageBytes() {
     return 4 * maxGrpcMessageBytes();

@@ -30,8 +30,6 @@ import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.CallOptions;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
@@ -221,18 +219,6 @@ class ClientPortGrpcTest {
 
     node.answer("range", (RangeRequest r) -> RangeResponse.newBuilder().setCount(3).build());
     assertThat(kv().range(range("still-there")).getCount()).isEqualTo(3);
-  }
-
-  @Test
-  void aCallsDeadlineIsLeftToTheClientSoAFinishedCallKeepsNoTimer() {
-    AtomicReference<Deadline> serverSide = new AtomicReference<>();
-    node.answer("range", (RangeRequest r) -> {
-      serverSide.set(Context.current().getDeadline());
-      return RangeResponse.newBuilder().setCount(1).build();
-    });
-
-    assertThat(kv().withDeadlineAfter(30, TimeUnit.SECONDS).range(range("k")).getCount()).isEqualTo(1);
-    assertThat(serverSide.get()).as("the member's context of a call the client gave 30 s").isNull();
   }
 
   @Test

@@ -7,6 +7,8 @@ import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.PutResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.kvorum.server.api.ClientIdentity;
@@ -101,6 +103,25 @@ class ClientPortTlsTest {
   @Test
   void aClientWithACertificateOfTheTrustedCaIsServedAndNamedByItsCommonName() throws IOException {
     assertThat(grpcPut(pki.caFile, alice)).contains("alice");
+  }
+
+  @Test
+  void aCallsDeadlineIsLeftToTheClientSoAFinishedCallKeepsNoTimer() throws IOException {
+    // The HTTP server's gRPC bridge (TLS ports) would keep a timer per call until its deadline.
+    AtomicReference<Deadline> serverSide = new AtomicReference<>();
+    node.answer("put", (PutRequest r) -> {
+      serverSide.set(Context.current().getDeadline());
+      return PutResponse.newBuilder().setHeader(RecordingEtcdNode.HEADER).build();
+    });
+    ManagedChannel channel = GrpcChannels.of(PortTls.forDialing(pki.caFile, alice.cert(), alice.key())).builder(url).build();
+    try {
+      KVGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
+    } finally {
+      channel.shutdownNow();
+    }
+    assertThat(node.requestsOf("put")).hasSize(1);
+    assertThat(serverSide.get()).as("the member's context of a call the client gave 30 s").isNull();
   }
 
   @Test

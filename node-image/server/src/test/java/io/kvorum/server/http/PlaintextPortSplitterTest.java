@@ -1,0 +1,122 @@
+package io.kvorum.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvorum.server.api.EtcdNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How a plaintext client port tells gRPC (HTTP/2) from HTTP/1 by a connection's first bytes, on
+ * raw sockets so the bytes arrive exactly as written.
+ */
+class PlaintextPortSplitterTest {
+  static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  /** An empty SETTINGS frame: length 0, type 4, flags 0, stream 0. */
+  static final byte[] EMPTY_SETTINGS = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+
+  static RecordingEtcdNode node = new RecordingEtcdNode();
+  static ClientPort port;
+  static int p;
+
+  @BeforeAll
+  static void start() {
+    node.health = EtcdNode.Health.ok();
+    port = new ClientPort(node, List.of("http://127.0.0.1:0"), ClientPortOptions.defaults());
+    port.start();
+    p = port.boundAddresses().getFirst().getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    port.close();
+  }
+
+  @Test
+  void anHttp1RequestThatArrivesAByteAtATimeIsStillServed() throws Exception {
+    byte[] request = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    try (Socket socket = new Socket("127.0.0.1", p)) {
+      socket.setSoTimeout(10_000);
+      socket.setTcpNoDelay(true);
+      OutputStream out = socket.getOutputStream();
+      for (byte b : request) {
+        out.write(b);
+        out.flush();
+        Thread.sleep(2);
+      }
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answer).startsWith("HTTP/1.1 200").contains("\"health\":\"true\"");
+    }
+  }
+
+  @Test
+  void anHttp2PrefaceSplitAcrossWritesReachesGrpcsServer() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", p)) {
+      socket.setSoTimeout(10_000);
+      socket.setTcpNoDelay(true);
+      OutputStream out = socket.getOutputStream();
+      out.write(Arrays.copyOf(PREFACE, 5));
+      out.flush();
+      Thread.sleep(50);
+      out.write(Arrays.copyOfRange(PREFACE, 5, PREFACE.length));
+      out.write(EMPTY_SETTINGS);
+      out.flush();
+      byte[] frameHeader = readFully(socket.getInputStream(), 9);
+      assertThat(frameHeader[3]).as("the server's first frame is its SETTINGS (type 4), HTTP/2's answer to the preface").isEqualTo((byte) 4);
+    }
+  }
+
+  @Test
+  void manyHttp1RequestsOnOneKeptAliveConnectionAreAllRelayed() throws Exception {
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> health = http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p + "/health")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void aLargeHttp1BodyIsRelayedWhole() throws Exception {
+    // 3 MiB of JSON is over the gateway's limit: the whole body crosses the relay and the
+    // gateway answers with its own error, not a cut connection.
+    String body = "{\"key\":\"" + "A".repeat(3 * 1024 * 1024) + "\"}";
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+      HttpResponse<String> answer = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p + "/v3/kv/put"))
+              .timeout(Duration.ofSeconds(30))
+              .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).isBetween(400, 499);
+      assertThat(answer.body()).contains("too large");
+    }
+  }
+
+  private static byte[] readFully(InputStream in, int n) throws IOException {
+    ByteArrayOutputStream read = new ByteArrayOutputStream();
+    while (read.size() < n) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("closed after " + read.size() + " bytes");
+      }
+      read.write(b);
+    }
+    return read.toByteArray();
+  }
+}
