@@ -27,6 +27,7 @@ import io.vertx.core.net.TrustOptions;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -64,6 +65,8 @@ import java.util.concurrent.TimeoutException;
 public final class ClientPort implements AutoCloseable {
   private static final long START_STOP_TIMEOUT_SECONDS = 30;
   private static final String LOOPBACK = "127.0.0.1";
+  /** How long calls in flight may finish when the port closes. */
+  private static final Duration GRPC_GRACE = Duration.ofSeconds(1);
 
   private final EtcdNode node;
   private final List<Listener> listen;
@@ -284,11 +287,20 @@ public final class ClientPort implements AutoCloseable {
       return;
     }
     try {
+      // shutdown() closes relayed and undecided connections at once (a close is all grpc asks of
+      // a connection it did not negotiate) and sends gRPC ones GOAWAY; calls still running after
+      // a grace period, watches above all, are then cancelled.
       for (Server server : grpcServers) {
-        server.shutdownNow();
+        server.shutdown();
       }
       for (Server server : grpcServers) {
-        awaitTermination(server);
+        if (!awaitTermination(server, GRPC_GRACE)) {
+          server.shutdownNow();
+          if (!awaitTermination(server, Duration.ofSeconds(START_STOP_TIMEOUT_SECONDS))) {
+            throw new IllegalStateException(
+                "kvorum: cannot stop the client listener on port " + server.getPort() + ": no answer within " + START_STOP_TIMEOUT_SECONDS + "s");
+          }
+        }
       }
       for (HttpServer server : servers) {
         await(server.close(), "stop the client listener on port " + server.actualPort());
@@ -303,12 +315,9 @@ public final class ClientPort implements AutoCloseable {
     }
   }
 
-  private static void awaitTermination(Server server) {
+  private static boolean awaitTermination(Server server, Duration timeout) {
     try {
-      if (!server.awaitTermination(START_STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        throw new IllegalStateException(
-            "kvorum: cannot stop the client listener on port " + server.getPort() + ": no answer within " + START_STOP_TIMEOUT_SECONDS + "s");
-      }
+      return server.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("kvorum: interrupted while stopping the client listener on port " + server.getPort(), e);

@@ -78,9 +78,7 @@ final class PlaintextPortSplitter implements InternalProtocolNegotiator.Protocol
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      timeout = ctx.executor().schedule(() -> {
-        ctx.close();
-      }, DECIDE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      timeout = ctx.executor().schedule(() -> ctx.close(), DECIDE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override

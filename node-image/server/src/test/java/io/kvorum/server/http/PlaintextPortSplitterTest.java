@@ -2,6 +2,12 @@ package io.kvorum.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.kvorum.server.api.EtcdNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,6 +112,42 @@ class PlaintextPortSplitterTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(answer.statusCode()).isBetween(400, 499);
       assertThat(answer.body()).contains("too large");
+    }
+  }
+
+  @Test
+  void closingThePortEndsEveryKindOfConnectionPromptly() throws Exception {
+    RecordingEtcdNode stuck = new RecordingEtcdNode();
+    stuck.health = EtcdNode.Health.ok();
+    stuck.answerAsync("range", (RangeRequest r) -> new CompletableFuture<RangeResponse>());
+    ClientPort own = new ClientPort(stuck, List.of("http://127.0.0.1:0"), ClientPortOptions.defaults());
+    own.start();
+    int ownPort = own.boundAddresses().getFirst().getPort();
+    ManagedChannel grpc = ManagedChannelBuilder.forAddress("127.0.0.1", ownPort).usePlaintext().build();
+    // The JDK's client keeps its HTTP/1.1 connection open after the answer, as a prober does.
+    HttpClient keptAlive = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (Socket silent = new Socket("127.0.0.1", ownPort)) {
+      assertThat(keptAlive.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ownPort + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      KVGrpc.newStub(grpc).range(RangeRequest.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8("k")).build(), new StreamObserver<>() {
+        public void onNext(RangeResponse value) {}
+        public void onError(Throwable t) {}
+        public void onCompleted() {}
+      });
+      while (stuck.requestsOf("range").isEmpty()) {
+        Thread.sleep(10);
+      }
+
+      long start = System.nanoTime();
+      own.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("a kept-alive HTTP/1 connection, one that said nothing and an unanswered call do not hold the port open")
+          .isLessThan(Duration.ofSeconds(10));
+      silent.setSoTimeout(10_000);
+      assertThat(silent.getInputStream().read()).as("the connection that said nothing is closed").isEqualTo(-1);
+    } finally {
+      grpc.shutdownNow();
+      keptAlive.close();
     }
   }
 
