@@ -98,8 +98,16 @@ start_daemon() {
   if running "$name"; then log "$name: already running (pid $(pid_of "$name"))"; return 0; fi
   mkdir -p "$PIDS" "$LOG_DIR"
   setsid "$@" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &
-  echo "$! $1" > "$PIDS/$name.pid"
-  log "$name: started (pid $!, log $LOG_DIR/$name.log)"
+  local pid=$! i
+  echo "$pid $1" > "$PIDS/$name.pid"
+  # Until the forked shell has exec'd the program, its command line is this script's and
+  # pid_of does not know it: wait_until took that moment for an exit (seen once on a busy first
+  # run: "kube-scheduler exited" while it was starting). Wait for the exec, or for an early death.
+  for ((i = 0; i < 100; i++)); do
+    if running "$name" || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  log "$name: started (pid $pid, log $LOG_DIR/$name.log)"
 }
 
 # wait_until <what> <seconds> <command...>: polls once a second, shows progress every 10 s;
