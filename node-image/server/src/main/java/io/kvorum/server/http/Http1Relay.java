@@ -14,15 +14,15 @@ import java.net.InetSocketAddress;
 
 /**
  * Relays one accepted HTTP/1 connection of the client port to the HTTP server on loopback, byte
- * for byte in both directions, on the accepted connection's event loop. Each side reads its next
- * bytes only once the previous ones were written to the other, so a slow reader slows its
- * writer instead of filling memory. When either side closes, the other is closed once what it
- * was sent has been flushed.
+ * for byte in both directions, on the accepted connection's event loop. Until the loopback
+ * connection is up it holds what the client sent; then both sides are joined by a {@link Pipe}
+ * each. Each side reads its next bytes only once the previous ones were written to the other, so
+ * a slow reader slows its writer instead of filling memory. When either side closes, the other
+ * is closed once what it was sent has been flushed.
  */
 final class Http1Relay extends ChannelInboundHandlerAdapter {
   private final InetSocketAddress target;
   private ByteBuf opening;
-  private Channel server;
 
   /** @param opening the bytes the client already sent (the relay releases them) */
   Http1Relay(InetSocketAddress target, ByteBuf opening) {
@@ -39,22 +39,19 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         .channel(client instanceof EpollSocketChannel ? EpollSocketChannel.class : NioSocketChannel.class)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new Forward(client))
+        .handler(new Pipe(client))
         .connect(target)
         .addListener((ChannelFutureListener) connected -> {
           ByteBuf first = opening;
           opening = null;
-          if (!connected.isSuccess()) {
+          if (!connected.isSuccess() || !client.isActive()) {
             first.release();
+            connected.channel().close();
             client.close();
             return;
           }
-          server = connected.channel();
-          if (!client.isActive()) {
-            first.release();
-            server.close();
-            return;
-          }
+          Channel server = connected.channel();
+          ctx.pipeline().replace(this, null, new Pipe(server));
           server.writeAndFlush(first).addListener(readNextFrom(client));
           server.read();
         });
@@ -70,22 +67,12 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (server == null) {
-      // Read in the same turn as the opening, before the relay's connection is up.
-      opening = Unpooled.wrappedBuffer(opening, (ByteBuf) msg);
-      return;
-    }
-    server.writeAndFlush(msg).addListener(readNextFrom(ctx.channel()));
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    closeAfterFlush(server);
+    // Read in the same turn as the opening, before the relay's connection is up.
+    opening = Unpooled.wrappedBuffer(opening, (ByteBuf) msg);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    // A reset by the client is its own business: the relay just ends.
     ctx.close();
   }
 
@@ -102,31 +89,32 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
   }
 
   private static void closeAfterFlush(Channel channel) {
-    if (channel != null && channel.isActive()) {
+    if (channel.isActive()) {
       channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }
 
-  /** The server's side: its answers go back to the client. */
-  private static final class Forward extends ChannelInboundHandlerAdapter {
-    private final Channel client;
+  /** One side of a joined relay: what it reads goes to {@code peer}. */
+  private static final class Pipe extends ChannelInboundHandlerAdapter {
+    private final Channel peer;
 
-    Forward(Channel client) {
-      this.client = client;
+    Pipe(Channel peer) {
+      this.peer = peer;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      client.writeAndFlush(msg).addListener(readNextFrom(ctx.channel()));
+      peer.writeAndFlush(msg).addListener(readNextFrom(ctx.channel()));
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      closeAfterFlush(client);
+      closeAfterFlush(peer);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // A reset by either side is its own business: the relay just ends.
       ctx.close();
     }
   }
