@@ -904,6 +904,9 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       return;
     }
     long start = System.nanoTime();
+    // The snapshot marker and the WAL segments it releases stop the WAL from re-applying what
+    // they cover after a crash, so that state must first be on disk in the backend itself.
+    backend.sync();
     wal.createSnapshot(appliedIndex, confState, cluster.toProto().toByteString());
     snapshotIndex = appliedIndex;
     long compactTo = wal.compactionPoint(appliedIndex, snapshotPolicy.keepEntries(), snapshotPolicy.keepBytes());
