@@ -1,16 +1,10 @@
 package io.kvorum.server;
 
-import io.kvorum.server.auth.AuthorizingNode;
-import io.kvorum.server.auth.PasswordHasher;
 import io.kvorum.server.config.ConfigException;
 import io.kvorum.server.config.FlagParser;
 import io.kvorum.server.config.ServerConfig;
-import io.kvorum.server.etcd.EtcdServer;
-import io.kvorum.server.http.ClientPort;
-import io.kvorum.server.http.ClientPortOptions;
 import io.kvorum.server.log.Log;
 import io.kvorum.server.snapshot.SnapshotCommand;
-import io.kvorum.server.tls.MemberTls;
 import io.kvorum.server.version.DowngradeCommand;
 import io.kvorum.server.version.ServerVersion;
 import java.io.IOException;
@@ -21,7 +15,9 @@ import sun.misc.Signal;
 
 /**
  * {@code java -jar kvorum.jar}: with etcd's flags it runs a member; {@code kvorum snapshot
- * save|restore|status} and {@code kvorum version} are subcommands.
+ * save|restore|status}, {@code kvorum downgrade}, {@code kvorum version} and {@code kvorum
+ * aot-training} (the image build's training run of the JVM's AOT cache, {@link AotTraining}) are
+ * subcommands.
  *
  * <p>Exit codes: 0 after a stop on SIGTERM/SIGINT (a leader hands leadership over first) or
  * after the member was removed from the cluster; 1 when the member cannot start or fails while
@@ -50,6 +46,9 @@ public final class Main {
     }
     if (args.length > 0 && args[0].equals("downgrade")) {
       System.exit(DowngradeCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
+    if (args.length > 0 && args[0].equals("aot-training")) {
+      System.exit(AotTraining.run());
     }
     if (args.length > 0 && args[0].equals("snapshot")) {
       System.exit(SnapshotCommand.run(Arrays.copyOfRange(args, 1, args.length)));
@@ -89,58 +88,22 @@ public final class Main {
         "heartbeat-interval", config.heartbeatInterval(),
         "election-timeout", config.electionTimeout(),
         "quota-backend-bytes", config.quotaBackendBytes());
-    MemberTls tls;
+    RunningMember member;
     try {
-      tls = MemberTls.load(config);
-    } catch (IOException | RuntimeException e) {
-      LOG.error("cannot load TLS certificates", "error", e.getMessage());
-      System.err.println("kvorum: cannot load TLS certificates: " + e.getMessage());
-      return 1;
-    }
-    EtcdServer server;
-    try {
-      server = EtcdServer.start(config, tls);
-    } catch (EtcdServer.StartException e) {
-      LOG.error("cannot start member", "error", e.getMessage());
+      member = RunningMember.start(config);
+    } catch (RunningMember.StartFailure e) {
       System.err.println("kvorum: " + e.getMessage());
       return 1;
-    } catch (Exception e) {
-      LOG.error("cannot start member", "error", String.valueOf(e));
-      System.err.println("kvorum: cannot start member: " + e);
-      return 1;
     }
-    // Every client request is checked against the replicated auth state before the member sees it.
-    AuthorizingNode clientFacing =
-        new AuthorizingNode(
-            server, server.authStore(), server::proposeAuth, new PasswordHasher(config.bcryptCost()),
-            config.clientTls().clientCertAuth(), config.maxWatchers());
-    ClientPort clientPort =
-        new ClientPort(
-            clientFacing,
-            config.listenClientUrls().stream().map(URI::toString).toList(),
-            config.listenMetricsUrls().stream().map(URI::toString).toList(),
-            new ClientPortOptions(config.maxRequestBytes(), ClientPortOptions.DEFAULT_MAX_TXN_OPS, config.maxConcurrentStreams()),
-            tls.client());
-    try {
-      clientPort.start();
-    } catch (RuntimeException e) {
-      LOG.error("cannot serve client traffic", "error", String.valueOf(e));
-      System.err.println("kvorum: cannot listen on --listen-client-urls: " + e.getMessage());
-      server.close();
-      return 1;
-    }
-    LOG.info("ready to serve client requests", "listen-client-urls", config.listenClientUrls().stream().map(URI::toString).toList(),
-        "listen-metrics-urls", config.listenMetricsUrls().stream().map(URI::toString).toList());
 
     CompletableFuture<String> signal = new CompletableFuture<>();
     for (String name : new String[] {"TERM", "INT"}) {
       Signal.handle(new Signal(name), s -> signal.complete(s.getName()));
     }
-    CompletableFuture.anyOf(signal, server.terminated()).exceptionally(t -> null).join();
+    CompletableFuture.anyOf(signal, member.terminated()).exceptionally(t -> null).join();
     if (signal.isDone()) {
       LOG.info("received signal; shutting down", "signal", "SIG" + signal.join());
     }
-    boolean clean = new Shutdown().then("client port", clientPort).then("auth", clientFacing).then("member", server).closeAll();
-    return clean && !server.terminated().isCompletedExceptionally() ? 0 : 1;
+    return member.stop() ? 0 : 1;
   }
 }

@@ -152,6 +152,8 @@ public final class FlagParser {
     StringBuilder out = new StringBuilder();
     out.append("Usage: kvorum [flags]\n")
         .append("       kvorum snapshot save|restore|status ...\n")
+        .append("       kvorum downgrade ...\n")
+        .append("       kvorum aot-training      (run under -XX:AOTCacheOutput=FILE to train the JVM's AOT cache)\n")
         .append("       kvorum version\n\nFlags (each also read from ETCD_<FLAG> in the environment):\n");
     for (Flag f : FLAGS.values()) {
       out.append(String.format("  --%-30s %s%n", f.name(), f.help()));

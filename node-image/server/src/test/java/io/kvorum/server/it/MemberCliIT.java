@@ -15,12 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The jar's command line: bad flags, {@code version}, {@code snapshot save/status/restore}. */
+/** The jar's command line: bad flags, {@code version}, {@code snapshot save/status/restore}, {@code aot-training}. */
 class MemberCliIT {
 
   @TempDir Path dir;
@@ -37,16 +38,44 @@ class MemberCliIT {
   private record Result(int exit, String stdout, String stderr) {}
 
   private Result kvorum(String... args) throws IOException, InterruptedException {
+    return kvorum(Map.of(), args);
+  }
+
+  private Result kvorum(Map<String, String> env, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-jar", LocalCluster.defaultJar().toString()));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("kvorum " + String.join(" ", args) + " did not finish");
     }
     return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The image build's step: {@code aot-training} under {@code -XX:AOTCacheOutput} writes the
+   * JVM's AOT cache, and a member starts with it. {@code -XX:AOTMode=on} makes that start fail if
+   * the JVM cannot use the cache. The options that shape the cache match LocalCluster's members
+   * ({@code JDK_JAVA_OPTIONS} adds to the command line, as a container's environment would).
+   */
+  @Test
+  void aotTrainingWritesACacheThatAMemberStartsWith() throws Exception {
+    Path cache = dir.resolve("kvorum.aot");
+    Result training = kvorum(Map.of("JDK_JAVA_OPTIONS", "-Xmx384m -XX:+UseSerialGC -XX:AOTCacheOutput=" + cache), "aot-training");
+    assertThat(training.exit()).as("aot-training exit code; stderr:%n%s", training.stderr()).isZero();
+    assertThat(cache).isNotEmptyFile();
+
+    cluster = LocalCluster.startWith(1, dir.resolve("cluster"), Map.of("JDK_JAVA_OPTIONS", "-XX:AOTMode=on -XX:AOTCache=" + cache), List.of());
+    Member member = cluster.waitForLeader(Duration.ofSeconds(60));
+    KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(cluster.channel(member)).withDeadlineAfter(10, TimeUnit.SECONDS);
+    kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("after-aot")).setValue(ByteString.copyFromUtf8("yes")).build());
+    assertThat(kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("after-aot")).build()).getKvs(0).getValue().toStringUtf8())
+        .isEqualTo("yes");
+    assertThat(Files.readString(member.log())).doesNotContain("[aot]");
   }
 
   @Test
