@@ -20,6 +20,8 @@ import java.util.Optional;
  *     second in total; 0 runs them closed loop
  * @param rounds how many times every target is measured, on fresh clusters, the order
  *     alternating (see {@link Rounds})
+ * @param aotCache start Kvorum members with an AOT cache from a training run, as its image does
+ *     (see {@link AotCache})
  */
 record BenchOptions(
     Profile profile,
@@ -31,7 +33,8 @@ record BenchOptions(
     boolean leaderOnly,
     Duration startTimeout,
     int rate,
-    int rounds) {
+    int rounds,
+    boolean aotCache) {
 
   /**
    * The Kvorum members' JVM options when no {@code --kvorum-jvm-opt} is given: the heap a
@@ -51,6 +54,8 @@ record BenchOptions(
         --java PATH                java that runs Kvorum (default: the one running this)
         --kvorum-jvm-opt OPT       JVM option for Kvorum members (repeatable; replaces the default
                                    -Xmx1g)
+        --no-aot-cache             start Kvorum members without the AOT cache its image ships
+                                   (default: train one per build first, as the image build does)
         --out DIR                  results folder (default results/<timestamp>)
         --data-root DIR            where clusters keep their data (default: a new temp dir)
         --workloads A,B|none       only workloads whose name contains A or B (e.g. put,watch);
@@ -92,6 +97,7 @@ record BenchOptions(
     Duration startTimeout = Duration.ofSeconds(120);
     int rate = 0;
     int rounds = 1;
+    boolean aotCache = true;
 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -112,6 +118,7 @@ record BenchOptions(
         case "--etcdctl" -> etcdctl = Path.of(value(args, ++i, arg));
         case "--java" -> java = Path.of(value(args, ++i, arg));
         case "--kvorum-jvm-opt" -> jvmOptions.add(value(args, ++i, arg));
+        case "--no-aot-cache" -> aotCache = false;
         case "--out" -> out = Path.of(value(args, ++i, arg));
         case "--data-root" -> dataRoot = Path.of(value(args, ++i, arg));
         case "--workloads" -> filter = List.of(value(args, ++i, arg).split(","));
@@ -172,7 +179,7 @@ record BenchOptions(
         datasetMiB != null ? datasetMiB : profile.datasetMiB(),
         checkPerf != null ? checkPerf : profile.checkPerfLoads());
     return new BenchOptions(profile, targets, etcdctl, Optional.ofNullable(out),
-        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout, rate, rounds);
+        Optional.ofNullable(dataRoot), filter, leaderOnly, startTimeout, rate, rounds, aotCache);
   }
 
   /** The workloads this run measures: the standard ones, filtered, at {@link #rate} if set. */

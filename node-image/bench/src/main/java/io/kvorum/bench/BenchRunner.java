@@ -96,13 +96,19 @@ public final class BenchRunner {
     RunInfo run = new RunInfo(started, RunInfo.describeMachine(), fsync, options.profile(),
         options.leaderOnly());
 
+    List<BenchOptions.Target> targets = new ArrayList<>();
+    for (BenchOptions.Target target : options.targets()) {
+      targets.add(options.aotCache()
+          ? new BenchOptions.Target(target.label(), AotCache.prepare(target.binary(), target.label(), dataRoot))
+          : target);
+    }
     List<List<TargetResult>> rounds = new ArrayList<>();
     for (int round = 1; round <= options.rounds(); round++) {
       if (options.rounds() > 1) {
         System.out.println("kvorum-bench: round " + round + " of " + options.rounds());
       }
       List<TargetResult> results = new ArrayList<>();
-      for (BenchOptions.Target target : Rounds.order(options.targets(), round)) {
+      for (BenchOptions.Target target : Rounds.order(targets, round)) {
         results.add(measure(target, round));
       }
       rounds.add(results);

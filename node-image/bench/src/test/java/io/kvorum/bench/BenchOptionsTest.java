@@ -26,6 +26,12 @@ class BenchOptionsTest {
     assertThat(options.startTimeout()).isEqualTo(Duration.ofSeconds(120));
     assertThat(options.workloads()).isEqualTo(Workload.standard());
     assertThat(options.rounds()).isEqualTo(1);
+    assertThat(options.aotCache()).isTrue();
+  }
+
+  @Test
+  void noAotCacheTurnsTheTrainingOff() {
+    assertThat(BenchOptions.parse("--no-aot-cache").aotCache()).isFalse();
   }
 
   @Test
