@@ -29,7 +29,9 @@ import io.grpc.stub.StreamObserver;
 import io.kvorum.server.config.FlagParser;
 import io.kvorum.server.config.ServerConfig;
 import io.kvorum.server.log.Log;
+import io.kvorum.storage.FileTrees;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,12 +41,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.Predicate;
 
 /**
  * {@code kvorum aot-training}: the training run of the JVM's ahead-of-time cache (JEP 483, 515).
@@ -109,8 +110,8 @@ final class AotTraining {
     ManagedChannel channel = NettyChannelBuilder.forAddress(client.getHost(), client.getPort()).usePlaintext().build();
     try {
       KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel).withDeadlineAfter(KV_BUDGET_SECONDS, TimeUnit.SECONDS);
-      LinkedBlockingQueue<WatchResponse> events = new LinkedBlockingQueue<>();
-      StreamObserver<WatchRequest> watch = WatchGrpc.newStub(channel).watch(collectInto(events));
+      Answers<WatchResponse> events = new Answers<>();
+      StreamObserver<WatchRequest> watch = WatchGrpc.newStub(channel).watch(events);
       watch.onNext(WatchRequest.newBuilder()
           .setCreateRequest(WatchCreateRequest.newBuilder().setKey(bytes("training/")).setRangeEnd(bytes("training0")))
           .build());
@@ -128,18 +129,17 @@ final class AotTraining {
       long last = kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bytes("training/")).setRangeEnd(bytes("training0")).build())
           .getHeader().getRevision();
       kv.compact(CompactionRequest.newBuilder().setRevision(last).build());
-      awaitEvent(events);
+      // The first answer only says the watch was created; the events come after it.
+      events.next("the training watch", answer -> answer.getEventsCount() > 0);
       watch.onCompleted();
 
       LeaseGrpc.LeaseBlockingStub leases = LeaseGrpc.newBlockingStub(channel).withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       long lease = leases.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build()).getID();
       kv.put(PutRequest.newBuilder().setKey(bytes("training-lease")).setValue(bytes("held")).setLease(lease).build());
-      LinkedBlockingQueue<LeaseKeepAliveResponse> renewals = new LinkedBlockingQueue<>();
-      StreamObserver<LeaseKeepAliveRequest> keepAlive = LeaseGrpc.newStub(channel).leaseKeepAlive(collectInto(renewals));
+      Answers<LeaseKeepAliveResponse> renewals = new Answers<>();
+      StreamObserver<LeaseKeepAliveRequest> keepAlive = LeaseGrpc.newStub(channel).leaseKeepAlive(renewals);
       keepAlive.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
-      if (renewals.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS) == null) {
-        throw new IllegalStateException("the training lease was not renewed");
-      }
+      renewals.next("the training lease's keep-alive", answer -> answer.getTTL() > 0);
       keepAlive.onCompleted();
       leases.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(lease).setKeys(true).build());
       leases.leaseRevoke(LeaseRevokeRequest.newBuilder().setID(lease).build());
@@ -150,18 +150,6 @@ final class AotTraining {
       channel.shutdownNow();
       channel.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
-  }
-
-  /** The first answer only says the watch was created; the events come after it. */
-  private static void awaitEvent(LinkedBlockingQueue<WatchResponse> answers) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-    WatchResponse answer;
-    do {
-      answer = answers.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      if (answer == null) {
-        throw new IllegalStateException("the training watch saw no event within " + TIMEOUT_SECONDS + " s");
-      }
-    } while (answer.getEventsCount() == 0);
   }
 
   private static void exerciseHttp(URI client) throws IOException, InterruptedException {
@@ -191,20 +179,40 @@ final class AotTraining {
     }
   }
 
-  private static <T> StreamObserver<T> collectInto(LinkedBlockingQueue<T> queue) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        queue.add(value);
+  /** A stream's answers in order; {@link #next} says how the stream failed if it did. */
+  private static final class Answers<T> implements StreamObserver<T> {
+    private final LinkedBlockingQueue<T> queue = new LinkedBlockingQueue<>();
+    private volatile Throwable failure;
+
+    @Override
+    public void onNext(T value) {
+      queue.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      failure = t;
+    }
+
+    @Override
+    public void onCompleted() {}
+
+    /** The next answer {@code wanted} accepts, skipping others, within {@link #TIMEOUT_SECONDS}. */
+    T next(String what, Predicate<T> wanted) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+      while (System.nanoTime() < deadline) {
+        T answer = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (answer != null && wanted.test(answer)) {
+          return answer;
+        }
+        if (answer == null && failure != null) {
+          throw new IllegalStateException(what + ": the stream failed: " + failure);
+        }
       }
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    };
+      throw new IllegalStateException(what + ": no answer within " + TIMEOUT_SECONDS + " s");
+    }
   }
+
 
   private static ByteString bytes(String s) {
     return ByteString.copyFrom(s, StandardCharsets.UTF_8);
@@ -220,10 +228,11 @@ final class AotTraining {
     if (dir == null) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.err.println("kvorum aot-training: could not delete " + dir + ": " + e.getMessage());
+    try {
+      FileTrees.deleteRecursively(dir);
+    } catch (UncheckedIOException e) {
+      System.err.println("kvorum aot-training: " + e.getMessage());
     }
   }
+
 }

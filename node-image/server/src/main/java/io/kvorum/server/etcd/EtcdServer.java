@@ -102,6 +102,7 @@ import io.kvorum.server.version.JoinPolicy;
 import io.kvorum.server.version.ServerVersion;
 import io.kvorum.server.version.Version;
 import io.kvorum.storage.DataDir;
+import io.kvorum.storage.FileTrees;
 import io.kvorum.storage.backend.Backend;
 import io.kvorum.storage.failpoint.Failpoints;
 import io.kvorum.storage.mvcc.ApplyBatch;
@@ -865,7 +866,7 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
     // In place, so watchers and readers keep their store: watchers catch up from the new backend.
     store.restore(old -> {
       old.close();
-      deleteRecursively(dataDir.dbDir());
+      FileTrees.deleteRecursively(dataDir.dbDir());
       BackendSnapshot.restore(file, dataDir.dbDir());
       return backend = Backend.open(dataDir.dbDir());
     });
@@ -2082,17 +2083,6 @@ public final class EtcdServer implements EtcdNode, PeerHandler, TransportListene
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -19,6 +19,7 @@ import io.kvorum.server.membership.MemberIds;
 import io.kvorum.server.membership.pb.Member;
 import io.kvorum.server.tls.DialFlags;
 import io.kvorum.storage.DataDir;
+import io.kvorum.storage.FileTrees;
 import io.kvorum.storage.backend.Backend;
 import io.kvorum.storage.mvcc.MvccStore;
 import io.kvorum.storage.mvcc.StoreOptions;
@@ -35,7 +36,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,7 +198,7 @@ public final class SnapshotCommand {
         return new Status(String.format("%08x", crc.getValue()), store.currentRevision(), keys, Files.size(file));
       }
     } finally {
-      deleteRecursively(tmp);
+      FileTrees.deleteRecursively(tmp);
     }
   }
 
@@ -261,11 +261,5 @@ public final class SnapshotCommand {
       return String.format("%.1f kB", bytes / 1000.0);
     }
     return String.format("%.1f MB", bytes / 1_000_000.0);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 }

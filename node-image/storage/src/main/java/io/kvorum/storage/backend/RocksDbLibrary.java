@@ -1,11 +1,10 @@
 package io.kvorum.storage.backend;
 
+import io.kvorum.storage.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.rocksdb.NativeLibraryLoader;
 import org.rocksdb.RocksDB;
 
@@ -45,11 +44,9 @@ final class RocksDbLibrary {
   }
 
   private static void deleteTree(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
+    try {
+      FileTrees.deleteRecursively(dir);
+    } catch (UncheckedIOException e) {
       // Best effort: a copy left behind costs disk space, not correctness.
     }
   }

@@ -1,5 +1,6 @@
 package io.kvorum.storage.snap;
 
+import io.kvorum.storage.FileTrees;
 import io.kvorum.storage.backend.Backend;
 import io.kvorum.storage.failpoint.Failpoints;
 import java.io.DataInputStream;
@@ -9,11 +10,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -53,7 +51,7 @@ public final class BackendSnapshot {
       backend.checkpoint(cp);
       return new SnapshotReader(cp, MAGIC, filesOf(cp));
     } catch (IOException | RuntimeException e) {
-      deleteRecursively(cp);
+      FileTrees.deleteRecursively(cp);
       if (e instanceof IOException io) {
         throw new UncheckedIOException("snapshot: cannot checkpoint the backend", io);
       }
@@ -100,14 +98,14 @@ public final class BackendSnapshot {
     Failpoints.hit(Failpoints.SNAPSHOT_RECEIVE);
     Path tmp = dbDir.resolveSibling(dbDir.getFileName() + ".restoring");
     try (InputStream in = Files.newInputStream(file)) {
-      deleteRecursively(tmp);
+      FileTrees.deleteRecursively(tmp);
       Files.createDirectories(tmp);
       readInto(in, Files.size(file), tmp, file.toString());
       Files.move(tmp, dbDir);
     } catch (IOException e) {
       throw new UncheckedIOException("snapshot: cannot restore " + file + " into " + dbDir, e);
     } finally {
-      deleteRecursively(tmp);
+      FileTrees.deleteRecursively(tmp);
     }
   }
 
@@ -177,29 +175,6 @@ public final class BackendSnapshot {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  static void deleteRecursively(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try {
-      Files.walkFileTree(p, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-          Files.delete(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException("snapshot: cannot delete " + p, e);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.kvorum.storage.snap;
 
+import io.kvorum.storage.FileTrees;
 import io.kvorum.storage.failpoint.FailpointException;
 import io.kvorum.storage.failpoint.Failpoints;
 import java.io.ByteArrayInputStream;
@@ -116,6 +117,6 @@ public final class SnapshotReader extends InputStream {
   @Override
   public void close() throws IOException {
     current.close();
-    BackendSnapshot.deleteRecursively(checkpoint);
+    FileTrees.deleteRecursively(checkpoint);
   }
 }
